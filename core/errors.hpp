@@ -1,0 +1,72 @@
+#pragma once
+// Error codes of hookd. Every fallible call returns result<T>; `co_return ec;`
+// and `return ec;` convert implicitly. Each enum has its own category so that
+// logs and tests can tell where an error came from.
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+
+#include <system_error>
+#include <type_traits>
+
+namespace hookd {
+
+template <class T>
+using result = boost::system::result<T>;
+using boost::system::error_code;
+
+// Failures of an ingest request; each maps to one HTTP status (SPEC section 3).
+enum class ingest_errc {
+  ok = 0,
+  malformed_json = 1,        // 400
+  unknown_format,            // 400: no source format fits the body
+  missing_field,             // 400: a record lacks what its format requires
+  unauthorized,              // 401: missing or wrong token
+  unknown_source,            // 401: unknown source in the path
+  forbidden,                 // 403: client address outside allow_from
+  unsupported_media_type,    // 415
+  body_too_large,            // 413
+};
+
+// Failures of the RocksDB-backed store.
+enum class storage_errc {
+  ok = 0,
+  io_error = 1,     // the write or read failed; nothing was stored
+  corruption,       // the database is damaged
+  not_found,
+  busy,             // the write queue is full (backlog bound): retry later
+  closed,           // the store is shut down
+  invalid_record,   // a stored value does not decode
+};
+
+// Configuration problems (the details go into ConfigError messages).
+enum class config_errc {
+  ok = 0,
+  invalid = 1,
+  unreadable,
+};
+
+const boost::system::error_category& ingest_category() noexcept;
+const boost::system::error_category& storage_category() noexcept;
+const boost::system::error_category& config_category() noexcept;
+
+inline error_code make_error_code(ingest_errc e) noexcept {
+  return {static_cast<int>(e), ingest_category()};
+}
+inline error_code make_error_code(storage_errc e) noexcept {
+  return {static_cast<int>(e), storage_category()};
+}
+inline error_code make_error_code(config_errc e) noexcept {
+  return {static_cast<int>(e), config_category()};
+}
+
+}  // namespace hookd
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<hookd::ingest_errc> : std::true_type {};
+template <>
+struct is_error_code_enum<hookd::storage_errc> : std::true_type {};
+template <>
+struct is_error_code_enum<hookd::config_errc> : std::true_type {};
+}  // namespace boost::system
