@@ -1,0 +1,155 @@
+#include "storage/database.hpp"
+
+#include "storage/keys.hpp"
+
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+namespace hookd::storage {
+namespace {
+
+// Database::events() and friends index handles_ in this order.
+constexpr const char* kColumnFamilies[] = {"default", "events", "idem",
+                                           "deliveries", "pending"};
+
+// Drops idem keys whose expiry has passed, so that expired keys leave the
+// disk even when expire() is never called. The clock is read once per
+// compaction: a key that expires during one is dropped by the next.
+class IdemExpiryFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit IdemExpiryFilter(std::int64_t now_ms) : now_ms_(now_ms) {}
+
+  bool Filter(int /*level*/, const rocksdb::Slice& /*key*/,
+              const rocksdb::Slice& value, std::string* /*new_value*/,
+              bool* /*value_changed*/) const override {
+    std::int64_t expires_at = 0;
+    // A value too short to carry an expiry is kept: dropping data we cannot
+    // read would hide corruption instead of reporting it.
+    return idem_expires_at({value.data(), value.size()}, &expires_at) &&
+           expires_at <= now_ms_;
+  }
+
+  const char* Name() const override { return "hookd.IdemExpiryFilter"; }
+
+ private:
+  std::int64_t now_ms_;
+};
+
+class IdemExpiryFilterFactory final : public rocksdb::CompactionFilterFactory {
+ public:
+  std::unique_ptr<rocksdb::CompactionFilter> CreateCompactionFilter(
+      const rocksdb::CompactionFilter::Context& /*context*/) override {
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    return std::make_unique<IdemExpiryFilter>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  }
+  const char* Name() const override { return "hookd.IdemExpiryFilterFactory"; }
+};
+
+rocksdb::ColumnFamilyOptions cf_options(std::string_view name) {
+  rocksdb::ColumnFamilyOptions o;
+  if (name == "idem" || name == "deliveries" || name == "events") {
+    // Point lookups dominate, and for idem most of them miss (a new key):
+    // a Bloom filter answers those without reading data blocks.
+    rocksdb::BlockBasedTableOptions table;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  }
+  if (name == "idem")
+    o.compaction_filter_factory = std::make_shared<IdemExpiryFilterFactory>();
+  return o;
+}
+
+}  // namespace
+
+error_code to_error_code(const rocksdb::Status& s) noexcept {
+  if (s.ok()) return {};
+  if (s.IsNotFound()) return storage_errc::not_found;
+  if (s.IsCorruption()) return storage_errc::corruption;
+  if (s.IsShutdownInProgress()) return storage_errc::closed;
+  // Write stalls and lock timeouts pass: the caller should retry later.
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return storage_errc::busy;
+  return storage_errc::io_error;
+}
+
+result<std::unique_ptr<Database>> Database::open(const std::string& path,
+                                                 std::string* why) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.IncreaseParallelism(2);
+  options.manual_wal_flush = false;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kColumnFamilies)
+    descriptors.emplace_back(name, cf_options(name));
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(options, path, descriptors, &handles, &db);
+  if (!s.ok()) {
+    if (why) *why = s.ToString();
+    return to_error_code(s);
+  }
+  return std::unique_ptr<Database>(new Database(path, db, std::move(handles)));
+}
+
+Database::Database(std::string path, rocksdb::DB* db,
+                   std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : path_(std::move(path)), db_(db), handles_(std::move(handles)) {}
+
+Database::~Database() {
+  // Handles first: RocksDB requires them gone before the DB is deleted.
+  for (rocksdb::ColumnFamilyHandle* h : handles_)
+    db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  db_->Close();
+}
+
+error_code Database::flush() {
+  rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
+  if (!s.ok()) return to_error_code(s);
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return to_error_code(db_->Flush(options, handles_));
+}
+
+error_code Database::compact() {
+  if (auto ec = flush()) return ec;
+  // The default also rewrites bottommost files of a column family with a
+  // compaction filter, so the idem filter sees every key.
+  rocksdb::CompactRangeOptions options;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    rocksdb::Status s = db_->CompactRange(options, h, nullptr, nullptr);
+    if (!s.ok()) return to_error_code(s);
+  }
+  return {};
+}
+
+std::uint64_t Database::disk_bytes() const {
+  std::uint64_t total = 0;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    std::uint64_t bytes = 0;
+    if (db_->GetIntProperty(h, "rocksdb.live-sst-files-size", &bytes))
+      total += bytes;
+  }
+  // WAL files live in the DB directory (wal_dir is not set).
+  std::error_code ec;
+  std::filesystem::directory_iterator it(path_, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".log") continue;
+    std::error_code size_ec;
+    auto size = it->file_size(size_ec);
+    if (!size_ec) total += size;
+  }
+  return total;
+}
+
+}  // namespace hookd::storage

@@ -1,0 +1,61 @@
+#pragma once
+// Database: the open RocksDB instance and its column family handles
+// (default, events, idem, deliveries, pending; see keys.hpp for layouts).
+// Internal to storage/: this header includes RocksDB and must never be
+// included from outside storage/.
+//
+// Owns the DB and the handles; the destructor destroys the handles, then
+// closes and deletes the DB, so nothing that uses them (the GroupWriter) may
+// outlive it. Every method is thread-safe, as RocksDB itself is.
+
+#include "core/errors.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/status.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hookd::storage {
+
+// The one mapping from RocksDB statuses to storage_errc.
+error_code to_error_code(const rocksdb::Status& status) noexcept;
+
+class Database {
+ public:
+  // Opens or creates the database at `path`. On failure `why`, when given,
+  // receives RocksDB's message (no such directory, LOCK held, ...).
+  static result<std::unique_ptr<Database>> open(const std::string& path,
+                                                std::string* why);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  rocksdb::DB& db() const noexcept { return *db_; }
+  rocksdb::ColumnFamilyHandle* events() const noexcept { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* idem() const noexcept { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* deliveries() const noexcept {
+    return handles_[3];
+  }
+  rocksdb::ColumnFamilyHandle* pending() const noexcept { return handles_[4]; }
+
+  // Syncs the WAL and flushes every memtable to SST files.
+  error_code flush();
+  // Flushes and compacts every column family (compaction filters run).
+  error_code compact();
+  // Live SST bytes of every column family plus the WAL files' size.
+  std::uint64_t disk_bytes() const;
+
+ private:
+  Database(std::string path, rocksdb::DB* db,
+           std::vector<rocksdb::ColumnFamilyHandle*> handles);
+
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*>
+      handles_;  // in kColumnFamilies order
+};
+
+}  // namespace hookd::storage

@@ -1,0 +1,89 @@
+#pragma once
+// GroupWriter: the one thread that writes to the database (group commit).
+//
+// submit(), update() and post() queue a request under a mutex and wake the
+// writer. The writer takes every queued request at once, puts the records of
+// all of them into one rocksdb::WriteBatch and issues one DB::Write (synced
+// for SyncMode::group), then calls each request's `done` with the result: a
+// failed write fails the whole group and leaves nothing of it behind. Jobs
+// posted with post() run on the writer thread in queue order, between the
+// groups before and after them, so a job sees every earlier write and no
+// write races it.
+//
+// Internal to storage/ (includes RocksDB). The Database must outlive the
+// GroupWriter. `done` callbacks and jobs run on the writer thread; they must
+// not throw and must not wait for the writer (e.g. call Store::expire).
+// stop() (also run by the destructor) refuses new requests with
+// storage_errc::closed, lets the writer drain the queue, and joins it.
+
+#include "storage/database.hpp"
+#include "storage/store.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hookd::storage {
+
+class GroupWriter {
+ public:
+  using Done = Store::Done;
+  using Job = std::function<void()>;
+
+  GroupWriter(Database& db, const StoreOptions& options);
+  ~GroupWriter();
+  GroupWriter(const GroupWriter&) = delete;
+  GroupWriter& operator=(const GroupWriter&) = delete;
+
+  // Store::submit() and Store::update_deliveries() contracts; a request
+  // counts one unit per record or delivery against max_write_queue.
+  error_code submit(std::vector<IngestRecord> records, Done done);
+  error_code update(std::vector<Delivery> deliveries, Done done);
+  // Queues a job; never busy. storage_errc::closed after stop().
+  error_code post(Job job);
+
+  // Writes `batch` as the writer does (sync mode, test fault hook). Only on
+  // the writer thread, i.e. from a posted job.
+  error_code commit(rocksdb::WriteBatch& batch);
+
+  void stop();
+
+  std::uint64_t writes() const noexcept { return writes_.load(); }
+  std::uint64_t records_written() const noexcept {
+    return records_written_.load();
+  }
+  std::uint64_t queue_depth() const noexcept { return queued_units_.load(); }
+
+ private:
+  struct Request {
+    enum class Kind { ingest, update, job } kind;
+    std::vector<IngestRecord> records;
+    std::vector<Delivery> deliveries;
+    Done done;
+    Job job;
+  };
+  class Group;
+
+  error_code enqueue(Request request, std::uint64_t units);
+  void run();
+  void process(std::vector<Request>& requests);
+
+  Database& db_;
+  const StoreOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Request> queue_;                  // guarded by mu_
+  bool stopping_ = false;                       // guarded by mu_
+  std::atomic<std::uint64_t> queued_units_{0};  // written under mu_
+
+  std::atomic<std::uint64_t> writes_{0};
+  std::atomic<std::uint64_t> records_written_{0};
+  std::thread thread_;  // last: started once everything above exists
+};
+
+}  // namespace hookd::storage

@@ -1,0 +1,73 @@
+#include "storage/keys.hpp"
+
+#include "storage/codec.hpp"
+
+namespace hookd::storage {
+
+std::string idem_key(std::string_view source, std::string_view key) {
+  std::string out;
+  out.reserve(source.size() + 1 + key.size());
+  out.append(source);
+  out.push_back('\0');
+  out.append(key);
+  return out;
+}
+
+std::string encode_idem_value(std::int64_t expires_at_ms,
+                              std::string_view event_id) {
+  std::string out;
+  out.reserve(8 + event_id.size());
+  put_fixed64_be(out, static_cast<std::uint64_t>(expires_at_ms));
+  out.append(event_id);
+  return out;
+}
+
+bool idem_expires_at(std::string_view bytes, std::int64_t* expires_at_ms) {
+  if (bytes.size() < 8) return false;
+  *expires_at_ms = static_cast<std::int64_t>(get_fixed64_be(bytes.data()));
+  return true;
+}
+
+result<IdemValue> decode_idem_value(std::string_view bytes) {
+  IdemValue v;
+  if (!idem_expires_at(bytes, &v.expires_at_ms) || bytes.size() == 8)
+    return storage_errc::invalid_record;
+  v.event_id.assign(bytes.substr(8));
+  return v;
+}
+
+std::string pending_key(std::int64_t next_attempt_ms,
+                        std::string_view delivery_id) {
+  std::string out;
+  out.reserve(8 + delivery_id.size());
+  put_fixed64_be(out, next_attempt_ms < 0
+                          ? 0
+                          : static_cast<std::uint64_t>(next_attempt_ms));
+  out.append(delivery_id);
+  return out;
+}
+
+std::string_view pending_key_delivery_id(std::string_view key) {
+  return key.size() > 8 ? key.substr(8) : std::string_view();
+}
+
+std::string deliveries_prefix(std::string_view event_id) {
+  std::string out(event_id);
+  out.push_back('.');
+  return out;
+}
+
+std::string prefix_upper_bound(std::string_view prefix) {
+  std::string out(prefix);
+  while (!out.empty()) {
+    auto last = static_cast<unsigned char>(out.back());
+    if (last != 0xff) {
+      out.back() = static_cast<char>(last + 1);
+      return out;
+    }
+    out.pop_back();
+  }
+  return out;  // every byte was 0xff: no upper bound exists; empty means none
+}
+
+}  // namespace hookd::storage

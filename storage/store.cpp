@@ -1,0 +1,210 @@
+#include "storage/store.hpp"
+
+#include "storage/codec.hpp"
+#include "storage/database.hpp"
+#include "storage/expiry.hpp"
+#include "storage/group_writer.hpp"
+#include "storage/keys.hpp"
+
+#include <rocksdb/iterator.h>
+
+#include <algorithm>
+#include <future>
+#include <utility>
+
+namespace hookd::storage {
+namespace {
+
+std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+// Get that turns "no such key" into an empty optional.
+result<std::optional<std::string>> get(rocksdb::DB& db,
+                                       const rocksdb::ReadOptions& options,
+                                       rocksdb::ColumnFamilyHandle* cf,
+                                       std::string_view key) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db.Get(options, cf, key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return to_error_code(s);
+  return std::optional<std::string>(view(value));
+}
+
+}  // namespace
+
+// The writer is declared after the database so that it is stopped (its
+// queue drained) before the database is flushed and closed.
+struct Store::Impl {
+  StoreOptions options;
+  std::unique_ptr<Database> db;
+  std::unique_ptr<GroupWriter> writer;
+
+  ~Impl() {
+    writer.reset();
+    if (db) db->flush();  // best effort: every write is already in the WAL
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+result<std::unique_ptr<Store>> Store::open(const StoreOptions& options,
+                                           std::string* why) {
+  auto db = Database::open(options.path, why);
+  if (!db) return db.error();
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->db = std::move(*db);
+  impl->writer = std::make_unique<GroupWriter>(*impl->db, options);
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+result<std::optional<std::string>> Store::find_idempotency(
+    std::string_view source, std::string_view key, std::int64_t now_ms) {
+  Database& db = *impl_->db;
+  auto value =
+      get(db.db(), rocksdb::ReadOptions(), db.idem(), idem_key(source, key));
+  if (!value) return value.error();
+  if (!*value) return std::optional<std::string>();
+  auto idem = decode_idem_value(**value);
+  if (!idem) return idem.error();
+  if (idem->expires_at_ms <= now_ms) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(idem->event_id));
+}
+
+error_code Store::submit(std::vector<IngestRecord> records, Done done) {
+  return impl_->writer->submit(std::move(records), std::move(done));
+}
+
+error_code Store::update_deliveries(std::vector<Delivery> deliveries,
+                                    Done done) {
+  return impl_->writer->update(std::move(deliveries), std::move(done));
+}
+
+result<std::optional<Event>> Store::get_event(std::string_view id) {
+  Database& db = *impl_->db;
+  auto value = get(db.db(), rocksdb::ReadOptions(), db.events(), id);
+  if (!value) return value.error();
+  if (!*value) return std::optional<Event>();
+  auto event = decode_event(**value);
+  if (!event) return event.error();
+  return std::optional<Event>(std::move(*event));
+}
+
+result<std::optional<Delivery>> Store::get_delivery(std::string_view id) {
+  Database& db = *impl_->db;
+  auto value = get(db.db(), rocksdb::ReadOptions(), db.deliveries(), id);
+  if (!value) return value.error();
+  if (!*value) return std::optional<Delivery>();
+  auto delivery = decode_delivery(**value);
+  if (!delivery) return delivery.error();
+  return std::optional<Delivery>(std::move(*delivery));
+}
+
+result<std::vector<Delivery>> Store::deliveries_of(std::string_view event_id) {
+  Database& db = *impl_->db;
+  std::string prefix = deliveries_prefix(event_id);
+  std::string upper = prefix_upper_bound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(options, db.deliveries()));
+  std::vector<Delivery> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto d = decode_delivery(view(it->value()));
+    if (!d) return d.error();
+    out.push_back(std::move(*d));
+  }
+  if (auto ec = to_error_code(it->status())) return ec;
+  // Ordinals are decimal, so "id.10" sorts before "id.2" bytewise; shorter
+  // first restores numeric order.
+  std::sort(out.begin(), out.end(), [](const Delivery& a, const Delivery& b) {
+    if (a.id.size() != b.id.size()) return a.id.size() < b.id.size();
+    return a.id < b.id;
+  });
+  return out;
+}
+
+result<std::vector<Event>> Store::list_events(std::string_view after,
+                                              std::size_t limit) {
+  Database& db = *impl_->db;
+  std::vector<Event> out;
+  if (limit == 0) return out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(rocksdb::ReadOptions(), db.events()));
+  if (after.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(after);
+    if (it->Valid() && view(it->key()) == after) it->Next();
+  }
+  for (; it->Valid() && out.size() < limit; it->Next()) {
+    auto e = decode_event(view(it->value()));
+    if (!e) return e.error();
+    out.push_back(std::move(*e));
+  }
+  if (auto ec = to_error_code(it->status())) return ec;
+  return out;
+}
+
+result<std::vector<Delivery>> Store::load_pending() {
+  Database& db = *impl_->db;
+  // One snapshot for the index and the records, so they agree even while
+  // the writer moves deliveries in and out of the index.
+  const rocksdb::Snapshot* snapshot = db.db().GetSnapshot();
+  struct Release {
+    rocksdb::DB& db;
+    const rocksdb::Snapshot* s;
+    ~Release() { db.ReleaseSnapshot(s); }
+  } release{db.db(), snapshot};
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(options, db.pending()));
+  std::vector<Delivery> out;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view id = pending_key_delivery_id(view(it->key()));
+    if (id.empty()) return error_code(storage_errc::invalid_record);
+    auto value = get(db.db(), options, db.deliveries(), id);
+    if (!value) return value.error();
+    // The writer keeps index and records in one batch, so a dangling or
+    // stale entry means damage; the record is the truth: skip the entry.
+    if (!*value) continue;
+    auto d = decode_delivery(**value);
+    if (!d) return d.error();
+    if (d->state != DeliveryState::pending) continue;
+    out.push_back(std::move(*d));
+  }
+  if (auto ec = to_error_code(it->status())) return ec;
+  return out;
+}
+
+result<ExpiryStats> Store::expire(std::int64_t now_ms) {
+  // Shared with the job: the promise must live until set_value returns,
+  // which may be after this caller has woken up and left.
+  auto promise = std::make_shared<std::promise<result<ExpiryStats>>>();
+  auto future = promise->get_future();
+  Impl* impl = impl_.get();
+  error_code ec = impl->writer->post([impl, promise, now_ms] {
+    promise->set_value(expire_records(*impl->db, *impl->writer, now_ms,
+                                      impl->options.retention));
+  });
+  if (ec) return ec;
+  return future.get();
+}
+
+error_code Store::flush() { return impl_->db->flush(); }
+
+error_code Store::compact() { return impl_->db->compact(); }
+
+StoreStats Store::stats() const {
+  StoreStats s;
+  s.writes = impl_->writer->writes();
+  s.records_written = impl_->writer->records_written();
+  s.queue_depth = impl_->writer->queue_depth();
+  s.disk_bytes = impl_->db->disk_bytes();
+  return s;
+}
+
+}  // namespace hookd::storage

@@ -1,0 +1,127 @@
+#pragma once
+// Store: hookd's durable state in RocksDB. The only public face of storage/;
+// nothing outside storage/ includes RocksDB headers.
+//
+// Column families: "events" (event id -> event), "idem" (source \0 key ->
+// expiry + event id), "deliveries" (delivery id -> delivery), "pending"
+// (due time + delivery id -> empty; the index load_pending() reads).
+//
+// Threads: reads may be called from any thread (RocksDB is thread-safe; point
+// reads are cheap enough for the io thread). Writes go through submit() and
+// update_deliveries(): they are queued to one writer thread that gathers every
+// queued request into a single WriteBatch and one (synced, for SyncMode::group)
+// write, then calls each request's `done` on the writer thread. A request is
+// all-or-nothing: its records are in one WriteBatch.
+//
+// Lifetime: the Store must outlive every pending `done`; the destructor stops
+// the writer after draining its queue, then flushes and closes the database.
+
+#include "core/config.hpp"
+#include "core/errors.hpp"
+#include "core/event.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hookd::storage {
+
+struct StoreOptions {
+  std::string path;
+  SyncMode sync = SyncMode::group;
+  Duration dedup_window{24LL * 3600 * 1000};
+  Duration retention{7LL * 24 * 3600 * 1000};
+  // Queued records (events, or deliveries for update_deliveries) beyond
+  // which a request is refused with busy. A request larger than the bound
+  // is admitted only into an empty queue, so it cannot starve.
+  std::uint32_t max_write_queue = 65536;
+  // Test-only fault injection: while *fail_writes_for_test is true the
+  // writer fails every write with storage_errc::io_error without touching
+  // the database. Leave it null in production.
+  std::shared_ptr<std::atomic<bool>> fail_writes_for_test;
+};
+
+// Everything one accepted event writes: the event, its idempotency key
+// (event.source + event.idempotency_key) and one pending delivery per match.
+struct IngestRecord {
+  Event event;
+  std::vector<Delivery> deliveries;
+};
+
+struct StoreStats {
+  std::uint64_t writes = 0;          // synced writes issued by the writer
+  std::uint64_t records_written = 0; // events written
+  std::uint64_t queue_depth = 0;     // events waiting for the writer now
+  std::uint64_t disk_bytes = 0;      // live SST + WAL bytes (estimate)
+};
+
+struct ExpiryStats {
+  std::uint64_t events_deleted = 0;
+  std::uint64_t deliveries_deleted = 0;
+  std::uint64_t keys_deleted = 0;
+};
+
+class Store {
+ public:
+  using Done = std::function<void(error_code)>;
+
+  // Opens (creating if missing) the database at options.path. A database
+  // that cannot be opened is an error whose message says why.
+  static result<std::unique_ptr<Store>> open(const StoreOptions& options,
+                                              std::string* why = nullptr);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Event id stored under (source, key), unless absent or older than the
+  // dedup window at `now_ms`.
+  result<std::optional<std::string>> find_idempotency(std::string_view source,
+                                                      std::string_view key,
+                                                      std::int64_t now_ms);
+
+  // Queues records for one atomic write. Returns storage_errc::busy (and
+  // never calls `done`) when the queue is over its bound, storage_errc::closed
+  // after shutdown began; otherwise `done` is called exactly once on the
+  // writer thread, with no error once the write is durable.
+  error_code submit(std::vector<IngestRecord> records, Done done);
+
+  // Queues state changes of existing deliveries (attempts, state, due time,
+  // last error), keeping the pending index in step. Same contract as submit().
+  error_code update_deliveries(std::vector<Delivery> deliveries, Done done);
+
+  result<std::optional<Event>> get_event(std::string_view id);
+  result<std::optional<Delivery>> get_delivery(std::string_view id);
+  result<std::vector<Delivery>> deliveries_of(std::string_view event_id);
+  // Events in id (time) order with id > after, at most `limit`.
+  result<std::vector<Event>> list_events(std::string_view after, std::size_t limit);
+  // Every pending delivery, in due-time order.
+  result<std::vector<Delivery>> load_pending();
+
+  // Deletes idempotency keys past the dedup window, and events older than the
+  // retention with their deliveries, keeping any event that still has a
+  // pending delivery. Runs on the writer thread; blocks the caller until done
+  // (so never call it from a `done` callback: that would deadlock).
+  result<ExpiryStats> expire(std::int64_t now_ms);
+
+  // Makes everything written so far durable (WAL sync + memtable flush).
+  error_code flush();
+
+  // Flushes, then compacts every column family now, which also drops idem
+  // keys expired by the wall clock. For maintenance and tests; can take long.
+  error_code compact();
+
+  StoreStats stats() const;
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hookd::storage
