@@ -61,6 +61,24 @@ struct Delivery {
   std::string last_error;
 };
 
+// One delivery attempt as recorded in storage (SPEC section 5: every attempt
+// with time, status, latency, error and a response excerpt).
+struct Attempt {
+  std::uint32_t number = 0;        // 1 for the first attempt
+  std::int64_t started_ms = 0;     // unix ms
+  std::int64_t latency_us = 0;     // request written to response read (or failure)
+  int status = 0;                  // HTTP status; 0 when no response arrived
+  std::string error;               // "" on a response; else what failed ("connect: refused")
+  std::string response_excerpt;    // first KiB of the response body
+};
+
+// A subscription's persisted operational state (410 Gone or an operator pauses it).
+struct SubscriptionState {
+  bool paused = false;
+  std::string reason;              // "410 Gone from subscriber", "paused by operator"
+  std::int64_t since_ms = 0;
+};
+
 const char* to_string(Format f) noexcept;
 const char* to_string(DeliveryState s) noexcept;
 

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +94,31 @@ class Store {
   // Queues state changes of existing deliveries (attempts, state, due time,
   // last error), keeping the pending index in step. Same contract as submit().
   error_code update_deliveries(std::vector<Delivery> deliveries, Done done);
+
+  // The same, each update optionally recording the attempt that caused it
+  // (attempts CF: delivery id + attempt number -> Attempt). The delivery's
+  // state change and its attempt record are in one atomic write.
+  struct DeliveryUpdate {
+    Delivery delivery;
+    std::optional<Attempt> attempt;
+  };
+  error_code update_deliveries(std::vector<DeliveryUpdate> updates, Done done);
+  // Every recorded attempt of a delivery, in attempt order.
+  result<std::vector<Attempt>> attempts_of(std::string_view delivery_id);
+
+  // Persisted per-subscription state (paused by 410 or by an operator).
+  error_code put_subscription_state(std::string name, SubscriptionState state, Done done);
+  result<std::vector<std::pair<std::string, SubscriptionState>>> load_subscription_states();
+
+  // Deliveries in id order with id > after, at most `limit`, filtered by
+  // subscription (empty: any) and state (nullopt: any). Served from a
+  // (state, subscription, id) index, so listing dead letters of one
+  // subscription does not scan the others.
+  result<std::vector<Delivery>> list_deliveries(std::string_view subscription,
+                                                std::optional<DeliveryState> state,
+                                                std::string_view after, std::size_t limit);
+  // Count of deliveries per (subscription, state), from the same index.
+  result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>> count_deliveries();
 
   result<std::optional<Event>> get_event(std::string_view id);
   result<std::optional<Delivery>> get_delivery(std::string_view id);

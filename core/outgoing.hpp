@@ -1,0 +1,52 @@
+#pragma once
+// What hookd sends to a subscriber (SPEC section 4): the URL split into
+// origin and target, the body (original or CloudEvents, with `extra` merged),
+// and the headers, including Standard Webhooks signatures. Pure functions;
+// the HTTP client puts the result on the wire.
+
+#include "core/config.hpp"
+#include "core/event.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hookd {
+
+// scheme://host:port/path?query of a subscription URL.
+struct TargetUrl {
+  bool tls = false;          // https
+  std::string host;          // without brackets for IPv6 literals
+  std::uint16_t port = 0;    // 80/443 when the URL has none
+  std::string target;        // path and query, "/" when empty
+};
+std::optional<TargetUrl> parse_target_url(std::string_view url);  // Boost.URL
+
+struct OutgoingRequest {
+  std::string target;
+  std::string host_header;   // "host" or "host:port" when not the default port
+  std::vector<std::pair<std::string, std::string>> headers;  // in send order
+  std::string body;
+};
+
+// The Standard Webhooks signature "v1,BASE64(HMAC-SHA256(key, id.ts.body))"
+// where key is the base64 decoding of the part after "whsec_". nullopt when
+// the secret does not decode.
+std::optional<std::string> sign_standard_webhooks(std::string_view secret, std::string_view msg_id,
+                                                  std::int64_t timestamp_s, std::string_view body);
+
+// The body for `mode`: the event's stored bytes (original) or a CloudEvents
+// 1.0 structured envelope with the original as `data`; `extra` is merged into
+// the top level when the body is a JSON object (extra keys win).
+std::string build_body(const Event& event, BodyMode mode, const boost::json::object& extra);
+
+// The whole request for one attempt of `delivery` (attempt counts from 1).
+OutgoingRequest build_delivery_request(const Event& event, const Delivery& delivery,
+                                       std::uint32_t attempt, const SubscriptionConfig& sub,
+                                       const TargetUrl& url, std::string_view user_agent,
+                                       std::int64_t now_s);
+
+}  // namespace hookd
