@@ -1,5 +1,7 @@
 #include "daemon/app.hpp"
 
+#include "daemon/conn_pool.hpp"
+#include "daemon/delivery_scheduler.hpp"
 #include "daemon/http_server.hpp"
 #include "daemon/ingest_handler.hpp"
 #include "daemon/log.hpp"
@@ -31,6 +33,8 @@ struct App::Impl {
   std::shared_ptr<const Config> config;
   net::io_context ioc{1};
   std::unique_ptr<storage::Store> store;
+  std::unique_ptr<ConnPool> pool;
+  std::unique_ptr<DeliveryScheduler> scheduler;
   std::unique_ptr<IngestHandler> ingest;
   std::unique_ptr<HttpServer> server;
   net::signal_set signals{ioc, SIGTERM, SIGINT, SIGHUP};
@@ -43,6 +47,7 @@ struct App::Impl {
 
   bool open_store();
   bool open_listeners();
+  bool start_delivery();
   void wait_signal();
   void reload();
   net::awaitable<void> drain();
@@ -115,6 +120,25 @@ bool App::Impl::open_listeners() {
   return true;
 }
 
+bool App::Impl::start_delivery() {
+  PoolOptions popts;
+  popts.connections_per_origin = config->delivery.connections_per_origin;
+  pool = std::make_unique<ConnPool>(ioc, popts);
+  scheduler = std::make_unique<DeliveryScheduler>(ioc, *store, *pool, config);
+  auto started = std::chrono::steady_clock::now();
+  auto loaded = scheduler->start();
+  if (!loaded) {
+    log::error("delivery.load_failed", {{"error", loaded.error().message()}});
+    return false;
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started).count();
+  log::info("delivery.loaded", {{"pending", *loaded}, {"ms", ms}});
+  DeliveryScheduler* s = scheduler.get();
+  ingest->on_committed([s](const std::vector<Delivery>& d) { s->enqueue(d); });
+  return true;
+}
+
 void App::Impl::wait_signal() {
   signals.async_wait([this](beast::error_code ec, int sig) {
     if (ec) return;
@@ -144,6 +168,7 @@ void App::Impl::reload() {
   } else {
     config = loaded.config;
     ingest->set_config(config);
+    scheduler->set_config(config);
     log::info("config.reloaded", {{"file", config->file},
                                   {"subscriptions", config->subscriptions.size()}});
   }
@@ -153,9 +178,11 @@ void App::Impl::reload() {
 net::awaitable<void> App::Impl::drain() {
   co_await net::this_coro::throw_if_cancelled(false);
   server->stop();
+  scheduler->stop();  // pending deliveries stay durable in storage
   net::steady_timer tick(ioc);
   auto deadline = std::chrono::steady_clock::now() + kGracePeriod;
-  while ((server->active_sessions() > 0 || ingest->writes_in_flight() > 0) &&
+  while ((server->active_sessions() > 0 || ingest->writes_in_flight() > 0 ||
+          scheduler->in_flight() > 0) &&
          std::chrono::steady_clock::now() < deadline) {
     tick.expires_after(std::chrono::milliseconds(10));
     co_await tick.async_wait(use_tuple);
@@ -165,7 +192,8 @@ net::awaitable<void> App::Impl::drain() {
     server->close_all();
     // Closed sockets end their sessions at the next await; a session waiting
     // for the store ends when the write completes.
-    while (server->active_sessions() > 0 || ingest->writes_in_flight() > 0) {
+    while (server->active_sessions() > 0 || ingest->writes_in_flight() > 0 ||
+           scheduler->in_flight() > 0) {
       tick.expires_after(std::chrono::milliseconds(10));
       co_await tick.async_wait(use_tuple);
     }
@@ -194,6 +222,7 @@ int App::run() {
   Impl& m = *impl_;
   if (!m.open_store()) return 1;
   m.ingest = std::make_unique<IngestHandler>(m.ioc, *m.store, m.config);
+  if (!m.start_delivery()) return 1;
   if (!m.open_listeners()) return 1;
   m.maintenance = std::thread([&m] { m.run_maintenance(); });
   m.wait_signal();

@@ -46,7 +46,8 @@ struct PostResult {
 struct PoolStats {
   std::uint64_t connections_opened = 0;  // ever
   std::uint64_t connections_open = 0;    // now
-  std::uint64_t requests = 0;
+  std::uint64_t requests = 0;           // post() calls
+  std::uint64_t retries = 0;            // reused connections that failed, retried on a fresh one
 };
 
 class ConnPool {

@@ -2,10 +2,8 @@
 
 #include "core/parsers.hpp"
 #include "daemon/log.hpp"
+#include "daemon/store_async.hpp"
 
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <openssl/crypto.h>
@@ -33,31 +31,6 @@ namespace {
 std::int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Completes with the store's verdict on the io thread that awaits it.
-template <class Token>
-auto async_commit(storage::Store& store, std::vector<storage::IngestRecord> records,
-                  Token&& token) {
-  return net::async_initiate<Token, void(error_code)>(
-      [&store](auto handler, std::vector<storage::IngestRecord> records) {
-        using H = decltype(handler);
-        auto ex = net::get_associated_executor(handler);
-        struct State {
-          H handler;
-          net::executor_work_guard<decltype(ex)> work;
-        };
-        auto state = std::make_shared<State>(State{std::move(handler), net::make_work_guard(ex)});
-        auto complete = [state](error_code ec) {
-          auto ex = state->work.get_executor();
-          net::post(ex, [state, ec]() mutable {
-            state->work.reset();
-            std::move(state->handler)(ec);
-          });
-        };
-        if (auto ec = store.submit(std::move(records), complete)) complete(ec);
-      },
-      token, std::move(records));
 }
 
 bool token_matches(std::string_view header, const std::string& token) {
@@ -345,7 +318,9 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
 
   const std::size_t accepted = records.size();
   if (!records.empty()) {
-    auto [ec] = co_await async_commit(store_, std::move(records), use_tuple);
+    auto [ec] = co_await async_store_write(
+        [&](storage::Store::Done done) { return store_.submit(std::move(records), std::move(done)); },
+        use_tuple);
     flight->outcome = ec;
     flight->done.cancel();
     for (auto& k : reserved) in_flight_.erase(k);

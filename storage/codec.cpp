@@ -1,5 +1,6 @@
 #include "storage/codec.hpp"
 
+#include <climits>
 #include <optional>
 
 namespace hookd::storage {
@@ -65,6 +66,12 @@ class Reader {
   std::int64_t signed_varint() {
     std::uint64_t u = varint();
     return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
+  }
+
+  int int32() {
+    std::int64_t v = signed_varint();
+    if (v < INT_MIN || v > INT_MAX) return fail(), 0;
+    return static_cast<int>(v);
   }
 
   std::uint32_t varint32() {
@@ -197,6 +204,56 @@ result<Delivery> decode_delivery(std::string_view bytes) {
   d.last_error = r.string();
   if (!r.ok() || !r.at_end()) return invalid();
   return d;
+}
+
+std::string encode_attempt(const Attempt& a) {
+  std::string out;
+  out.reserve(32 + a.error.size() + a.response_excerpt.size());
+  out.push_back(static_cast<char>(kCodecVersion));
+  put_varint(out, a.number);
+  put_signed(out, a.started_ms);
+  put_signed(out, a.latency_us);
+  put_signed(out, a.status);
+  put_string(out, a.error);
+  put_string(out, a.response_excerpt);
+  return out;
+}
+
+result<Attempt> decode_attempt(std::string_view bytes) {
+  Reader r(bytes);
+  if (r.byte() != kCodecVersion) return invalid();
+  Attempt a;
+  a.number = r.varint32();
+  a.started_ms = r.signed_varint();
+  a.latency_us = r.signed_varint();
+  a.status = r.int32();
+  a.error = r.string();
+  a.response_excerpt = r.string();
+  if (!r.ok() || !r.at_end()) return invalid();
+  return a;
+}
+
+std::string encode_subscription_state(const SubscriptionState& s) {
+  std::string out;
+  out.reserve(16 + s.reason.size());
+  out.push_back(static_cast<char>(kCodecVersion));
+  out.push_back(s.paused ? 1 : 0);
+  put_string(out, s.reason);
+  put_signed(out, s.since_ms);
+  return out;
+}
+
+result<SubscriptionState> decode_subscription_state(std::string_view bytes) {
+  Reader r(bytes);
+  if (r.byte() != kCodecVersion) return invalid();
+  SubscriptionState s;
+  std::uint8_t paused = r.byte();
+  if (paused > 1) return invalid();
+  s.paused = paused == 1;
+  s.reason = r.string();
+  s.since_ms = r.signed_varint();
+  if (!r.ok() || !r.at_end()) return invalid();
+  return s;
 }
 
 }  // namespace hookd::storage

@@ -1,5 +1,6 @@
 #pragma once
-// Binary encoding of the records hookd stores: Event and Delivery values.
+// Binary encoding of the records hookd stores: Event, Delivery, Attempt and
+// SubscriptionState values.
 //
 // Every value starts with a one-byte format version (kCodecVersion) so that a
 // later layout can be read beside this one. Strings are a varint length
@@ -27,6 +28,13 @@ result<Event> decode_event(std::string_view bytes);
 
 std::string encode_delivery(const Delivery& delivery);
 result<Delivery> decode_delivery(std::string_view bytes);
+
+std::string encode_attempt(const Attempt& attempt);
+result<Attempt> decode_attempt(std::string_view bytes);
+
+// `paused` is one byte, 0 or 1; any other value is invalid.
+std::string encode_subscription_state(const SubscriptionState& state);
+result<SubscriptionState> decode_subscription_state(std::string_view bytes);
 
 // Fixed-width big-endian integers: they sort bytewise in numeric order, which
 // the idem values and pending keys rely on.

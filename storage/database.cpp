@@ -15,8 +15,10 @@ namespace hookd::storage {
 namespace {
 
 // Database::events() and friends index handles_ in this order.
-constexpr const char* kColumnFamilies[] = {"default", "events", "idem",
-                                           "deliveries", "pending"};
+// Opening an older database creates the missing families empty.
+constexpr const char* kColumnFamilies[] = {
+    "default", "events",   "idem",     "deliveries",
+    "pending", "attempts", "by_state", "subscriptions"};
 
 // Drops idem keys whose expiry has passed, so that expired keys leave the
 // disk even when expire() is never called. The clock is read once per
@@ -111,6 +113,16 @@ Database::~Database() {
     db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   db_->Close();
+}
+
+result<std::optional<std::string>> Database::get(
+    const rocksdb::ReadOptions& options, rocksdb::ColumnFamilyHandle* cf,
+    std::string_view key) const {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(options, cf, key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return to_error_code(s);
+  return std::optional<std::string>(view(value));
 }
 
 error_code Database::flush() {

@@ -1,6 +1,7 @@
 #pragma once
 // Database: the open RocksDB instance and its column family handles
-// (default, events, idem, deliveries, pending; see keys.hpp for layouts).
+// (default, events, idem, deliveries, pending, attempts, by_state,
+// subscriptions; see keys.hpp for layouts).
 // Internal to storage/: this header includes RocksDB and must never be
 // included from outside storage/.
 //
@@ -15,13 +16,39 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hookd::storage {
 
 // The one mapping from RocksDB statuses to storage_errc.
 error_code to_error_code(const rocksdb::Status& status) noexcept;
+
+inline std::string_view view(const rocksdb::Slice& s) noexcept {
+  return {s.data(), s.size()};
+}
+
+// A snapshot held for the lifetime of this object; options() reads at it.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(rocksdb::DB& db)
+      : db_(db), snapshot_(db.GetSnapshot()) {}
+  ~ReadSnapshot() { db_.ReleaseSnapshot(snapshot_); }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+  rocksdb::ReadOptions options() const {
+    rocksdb::ReadOptions o;
+    o.snapshot = snapshot_;
+    return o;
+  }
+
+ private:
+  rocksdb::DB& db_;
+  const rocksdb::Snapshot* snapshot_;
+};
 
 class Database {
  public:
@@ -40,6 +67,19 @@ class Database {
     return handles_[3];
   }
   rocksdb::ColumnFamilyHandle* pending() const noexcept { return handles_[4]; }
+  rocksdb::ColumnFamilyHandle* attempts() const noexcept { return handles_[5]; }
+  rocksdb::ColumnFamilyHandle* by_state() const noexcept { return handles_[6]; }
+  rocksdb::ColumnFamilyHandle* subscriptions() const noexcept {
+    return handles_[7];
+  }
+  rocksdb::ColumnFamilyHandle* default_cf() const noexcept {
+    return handles_[0];
+  }
+
+  // Get that turns "no such key" into an empty optional.
+  result<std::optional<std::string>> get(const rocksdb::ReadOptions& options,
+                                         rocksdb::ColumnFamilyHandle* cf,
+                                         std::string_view key) const;
 
   // Syncs the WAL and flushes every memtable to SST files.
   error_code flush();

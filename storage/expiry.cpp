@@ -7,6 +7,7 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/write_batch.h>
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,131 +16,190 @@
 namespace hookd::storage {
 namespace {
 
-// Deletes per write: bounds the batch's memory and how long one write takes.
-constexpr int kChunk = 4096;
+// One delivery as the scan saw it, with every key that goes with it.
+struct SeenDelivery {
+  std::string id;
+  std::string value;  // the record's bytes, compared again before deleting
+  std::string index_key;
+  std::vector<std::string> attempt_keys;
+};
 
-std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+// An expired event none of whose deliveries is pending.
+struct Candidate {
+  std::string event_id;
+  std::vector<SeenDelivery> deliveries;
 
-// Whole-column-family scans would evict the point lookups' hot blocks.
-rocksdb::ReadOptions scan_options() {
-  rocksdb::ReadOptions options;
+  std::size_t keys() const {
+    std::size_t n = 1;
+    for (const SeenDelivery& d : deliveries) n += 2 + d.attempt_keys.size();
+    return n;
+  }
+};
+
+// Whole-family scans would evict the point lookups' hot blocks.
+rocksdb::ReadOptions scan_options(const ReadSnapshot& snapshot) {
+  rocksdb::ReadOptions options = snapshot.options();
   options.fill_cache = false;
   return options;
 }
 
-// Collects deletes and writes them in chunks; counts only what was written.
-class Deleter {
- public:
-  explicit Deleter(GroupWriter& writer) : writer_(writer) {}
-
-  error_code erase(rocksdb::ColumnFamilyHandle* cf, std::string_view key,
-                   std::uint64_t ExpiryStats::*counter) {
-    if (auto s = batch_.Delete(cf, key); !s.ok()) return to_error_code(s);
-    ++(staged_.*counter);
-    if (batch_.Count() >= kChunk) return commit();
-    return {};
-  }
-
-  error_code commit() {
-    if (batch_.Count() == 0) return {};
-    error_code ec = writer_.commit(batch_);
-    batch_.Clear();
-    if (ec) return ec;
-    done_.events_deleted += staged_.events_deleted;
-    done_.deliveries_deleted += staged_.deliveries_deleted;
-    done_.keys_deleted += staged_.keys_deleted;
-    staged_ = {};
-    return {};
-  }
-
-  const ExpiryStats& stats() const { return done_; }
-
- private:
-  GroupWriter& writer_;
-  rocksdb::WriteBatch batch_;
-  ExpiryStats staged_;
-  ExpiryStats done_;
-};
-
-error_code expire_idem(Database& db, Deleter& deleter, std::int64_t now_ms) {
-  std::unique_ptr<rocksdb::Iterator> it(
-      db.db().NewIterator(scan_options(), db.idem()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::int64_t expires_at = 0;
-    if (!idem_expires_at(view(it->value()), &expires_at) || expires_at > now_ms)
-      continue;
-    if (auto ec = deleter.erase(db.idem(), view(it->key()),
-                                &ExpiryStats::keys_deleted))
-      return ec;
-  }
-  return to_error_code(it->status());
-}
-
-// What expiry needs to know of one event's deliveries.
-struct EventDeliveries {
-  bool keep = false;  // one is pending, or does not decode (never delete
-                      // what we cannot read)
-  std::vector<std::string> keys;
-};
-
-result<EventDeliveries> deliveries_of(Database& db, std::string_view event_id) {
-  std::string prefix = deliveries_prefix(event_id);
+// The keys under `prefix` in `cf`.
+result<std::vector<std::string>> keys_under(Database& db,
+                                            rocksdb::ReadOptions options,
+                                            rocksdb::ColumnFamilyHandle* cf,
+                                            const std::string& prefix) {
   std::string upper = prefix_upper_bound(prefix);
   rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions options = scan_options();
   options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db.db().NewIterator(options, db.deliveries()));
-  EventDeliveries out;
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    auto d = decode_delivery(view(it->value()));
-    if (!d || d->state == DeliveryState::pending) {
-      out.keep = true;
-      break;
-    }
-    out.keys.emplace_back(view(it->key()));
-  }
+  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(options, cf));
+  std::vector<std::string> out;
+  for (it->Seek(prefix); it->Valid(); it->Next())
+    out.emplace_back(view(it->key()));
   if (auto ec = to_error_code(it->status())) return ec;
   return out;
 }
 
-error_code expire_events(Database& db, Deleter& deleter, std::int64_t cutoff) {
+// The event's deliveries with their keys; nullopt when the event must stay:
+// a delivery is pending, or does not decode (never delete what we cannot
+// read).
+result<std::optional<std::vector<SeenDelivery>>> seen_deliveries(
+    Database& db, rocksdb::ReadOptions options, std::string_view event_id) {
+  std::string prefix = deliveries_prefix(event_id);
+  std::string upper = prefix_upper_bound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions bounded = options;
+  bounded.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(bounded, db.deliveries()));
+  std::vector<SeenDelivery> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto d = decode_delivery(view(it->value()));
+    if (!d || d->state == DeliveryState::pending)
+      return std::optional<std::vector<SeenDelivery>>();
+    auto attempts =
+        keys_under(db, options, db.attempts(), attempts_prefix(d->id));
+    if (!attempts) return attempts.error();
+    out.push_back({std::string(view(it->key())), std::string(view(it->value())),
+                   state_index_key(*d), std::move(*attempts)});
+  }
+  if (auto ec = to_error_code(it->status())) return ec;
+  return std::optional<std::vector<SeenDelivery>>(std::move(out));
+}
+
+// Scans events older than `cutoff` after `*resume` (exclusive; empty: from
+// the start) at a fresh snapshot, until the candidates hold a chunk's worth
+// of keys. Leaves the last event looked at in *resume and sets *finished once
+// the scan has passed the last expired event.
+result<std::vector<Candidate>> scan_chunk(Database& db, std::int64_t cutoff,
+                                          std::string* resume, bool* finished) {
+  ReadSnapshot snapshot(db.db());
+  rocksdb::ReadOptions options = scan_options(snapshot);
   // Ids are ULIDs, so every event older than the cutoff sorts before the
   // smallest id of the cutoff millisecond.
   std::string upper = ulid_floor(cutoff);
   rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions options = scan_options();
-  options.iterate_upper_bound = &upper_slice;
+  rocksdb::ReadOptions events_options = options;
+  events_options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(
-      db.db().NewIterator(options, db.events()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      db.db().NewIterator(events_options, db.events()));
+  it->Seek(*resume);
+  if (!resume->empty() && it->Valid() && view(it->key()) == *resume) it->Next();
+  std::vector<Candidate> out;
+  std::size_t keys = 0;
+  for (; it->Valid(); it->Next()) {
     std::string_view id = view(it->key());
     auto time = ulid_time_ms(id);
     if (!time || *time >= cutoff) continue;
-    auto deliveries = deliveries_of(db, id);
+    auto deliveries = seen_deliveries(db, options, id);
     if (!deliveries) return deliveries.error();
-    if (deliveries->keep) continue;
-    for (const std::string& key : deliveries->keys) {
-      if (auto ec = deleter.erase(db.deliveries(), key,
-                                  &ExpiryStats::deliveries_deleted))
-        return ec;
+    if (!*deliveries) continue;
+    out.push_back({std::string(id), std::move(**deliveries)});
+    keys += out.back().keys();
+    if (keys >= kExpiryChunkKeys) {
+      *resume = id;
+      return out;
     }
-    if (auto ec = deleter.erase(db.events(), id, &ExpiryStats::events_deleted))
-      return ec;
   }
-  return to_error_code(it->status());
+  if (auto ec = to_error_code(it->status())) return ec;
+  *finished = true;
+  return out;
+}
+
+// Whether every delivery of `c` is still stored exactly as the scan saw it.
+result<bool> unchanged(Database& db, const Candidate& c) {
+  for (const SeenDelivery& d : c.deliveries) {
+    auto now = db.get(rocksdb::ReadOptions(), db.deliveries(), d.id);
+    if (!now) return {boost::system::in_place_error, now.error()};
+    if (!*now || **now != d.value) return false;
+  }
+  return true;
+}
+
+// Runs on the writer thread: re-checks and deletes one chunk in one write.
+result<ExpiryStats> delete_chunk(Database& db, GroupWriter& writer,
+                                 const std::vector<Candidate>& chunk) {
+  rocksdb::WriteBatch batch;
+  ExpiryStats stats;
+  auto erase = [&batch](rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+    return to_error_code(batch.Delete(cf, key));
+  };
+  for (const Candidate& c : chunk) {
+    auto same = unchanged(db, c);
+    if (!same) return same.error();
+    if (!*same) continue;  // changed since the scan: a later run decides
+    for (const SeenDelivery& d : c.deliveries) {
+      if (auto ec = erase(db.deliveries(), d.id)) return ec;
+      if (auto ec = erase(db.by_state(), d.index_key)) return ec;
+      for (const std::string& key : d.attempt_keys)
+        if (auto ec = erase(db.attempts(), key)) return ec;
+    }
+    if (auto ec = erase(db.events(), c.event_id)) return ec;
+    ++stats.events_deleted;
+    stats.deliveries_deleted += c.deliveries.size();
+  }
+  if (batch.Count() == 0) return stats;
+  if (auto ec = writer.commit(batch)) return ec;
+  return stats;
+}
+
+result<ExpiryStats> delete_on_writer(Database& db, GroupWriter& writer,
+                                     std::vector<Candidate> chunk) {
+  // Shared with the job: the promise must live until set_value returns,
+  // which may be after this caller has woken up and left.
+  auto promise = std::make_shared<std::promise<result<ExpiryStats>>>();
+  auto future = promise->get_future();
+  auto shared =
+      std::make_shared<const std::vector<Candidate>>(std::move(chunk));
+  Database* dbp = &db;
+  GroupWriter* writerp = &writer;
+  error_code ec = writer.post([dbp, writerp, promise, shared] {
+    promise->set_value(delete_chunk(*dbp, *writerp, *shared));
+  });
+  if (ec) return ec;
+  return future.get();
 }
 
 }  // namespace
 
 result<ExpiryStats> expire_records(Database& db, GroupWriter& writer,
-                                   std::int64_t now_ms, Duration retention) {
-  Deleter deleter(writer);
-  if (auto ec = expire_idem(db, deleter, now_ms)) return ec;
-  if (auto ec = expire_events(db, deleter, now_ms - retention.count()))
-    return ec;
-  if (auto ec = deleter.commit()) return ec;
-  return deleter.stats();
+                                   std::int64_t now_ms,
+                                   const StoreOptions& options) {
+  const std::int64_t cutoff = now_ms - options.retention.count();
+  ExpiryStats total;
+  std::string resume;
+  bool finished = false;
+  while (!finished) {
+    auto chunk = scan_chunk(db, cutoff, &resume, &finished);
+    if (!chunk) return chunk.error();
+    if (chunk->empty()) continue;
+    if (options.after_expiry_scan_for_test)
+      options.after_expiry_scan_for_test();
+    auto stats = delete_on_writer(db, writer, std::move(*chunk));
+    if (!stats) return stats.error();
+    total.events_deleted += stats->events_deleted;
+    total.deliveries_deleted += stats->deliveries_deleted;
+  }
+  return total;
 }
 
 }  // namespace hookd::storage

@@ -1,16 +1,32 @@
 #pragma once
-// Expiry: removes what hookd no longer needs to remember.
-//   - idem keys whose expiry is <= now (the compaction filter drops them too,
-//     but only when a compaction happens to visit them);
-//   - events whose ULID time is older than now - retention, with all their
-//     deliveries, unless one of those deliveries is still pending.
+// Expiry: deletes events whose ULID time is older than now - retention, with
+// all their deliveries, those deliveries' attempts and by_state index keys,
+// unless one of the deliveries is still pending (or does not decode).
 //
-// Internal to storage/. Runs on the GroupWriter thread only (Store::expire
-// posts it there): it reads, then deletes, and no other write may slip in
-// between, e.g. a fresh key reusing an expired idem key. Deletes are written
-// in batches of bounded size through GroupWriter::commit.
+// Idempotency keys are not touched: a key past its window is already
+// invisible (Store::find_idempotency checks expires_at) and the idem
+// compaction filter removes it from disk. Scanning the whole idem family here
+// would hold the writer for seconds with millions of keys.
+//
+// Threads: the scan runs on the caller's thread, reading at a snapshot taken
+// per chunk. Only the deletes go through the GroupWriter, as posted jobs of
+// about kExpiryChunkKeys keys each (the last event of a chunk may overshoot),
+// so ingest waits at most for one short chunk. Between the scan and a chunk's write, a delivery may change: the
+// only way back from delivered or dead to pending is an operator retry, and
+// a retried delivery may even die again with new attempts. So the job, on the
+// writer thread where no write can race it, re-reads every delivery of an
+// event and deletes the event only if each record is byte-for-byte the one
+// the scan saw; otherwise the event is left for a later run. An unchanged
+// record also means unchanged index keys (derived from it) and attempts (each
+// is written in the same batch as a change to its delivery's record, at least
+// its attempts count; store.hpp asks this of callers). The set of an event's
+// deliveries is fixed when the event is written (updates of unknown ids are
+// refused), so none can appear after the scan.
+//
+// Internal to storage/. The caller blocks until every chunk is written; calls
+// must not overlap (Store::expire serializes them) and must not come from the
+// writer thread (a `done` callback or job), which would deadlock.
 
-#include "core/config.hpp"
 #include "storage/database.hpp"
 #include "storage/group_writer.hpp"
 #include "storage/store.hpp"
@@ -19,7 +35,13 @@
 
 namespace hookd::storage {
 
+// Keys (events, deliveries, attempts, index entries) per delete chunk: bounds
+// how long one chunk holds the writer.
+inline constexpr std::size_t kExpiryChunkKeys = 1024;
+
+// Uses options.retention and options.after_expiry_scan_for_test.
 result<ExpiryStats> expire_records(Database& db, GroupWriter& writer,
-                                   std::int64_t now_ms, Duration retention);
+                                   std::int64_t now_ms,
+                                   const StoreOptions& options);
 
 }  // namespace hookd::storage

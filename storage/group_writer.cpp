@@ -21,9 +21,21 @@ class GroupWriter::Group {
   void add(Request& request) {
     Staged staged;
     batch_.SetSavePoint();
-    error_code ec = request.kind == Request::Kind::ingest
-                        ? add_ingest(request.records, staged)
-                        : add_update(request.deliveries, staged);
+    error_code ec;
+    switch (request.kind) {
+      case Request::Kind::ingest:
+        ec = add_ingest(request.records, staged);
+        break;
+      case Request::Kind::update:
+        ec = add_update(request.updates, staged);
+        break;
+      case Request::Kind::subscription:
+        ec = put(writer_.db_.subscriptions(), request.subscription,
+                 encode_subscription_state(request.state));
+        break;
+      case Request::Kind::job:
+        break;  // process() runs jobs; they never reach a group
+    }
     if (ec) {
       batch_.RollbackToSavePoint();
       refused_.emplace_back(std::move(request.done), ec);
@@ -63,8 +75,16 @@ class GroupWriter::Group {
     return to_error_code(batch_.Put(cf, key, value));
   }
 
+  error_code erase(rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+    return to_error_code(batch_.Delete(cf, key));
+  }
+
+  // A new delivery: its ids are fresh (event ULID + ordinal), so no index
+  // entry of an earlier version can exist.
   error_code put_delivery(const Delivery& d) {
     if (auto ec = put(writer_.db_.deliveries(), d.id, encode_delivery(d)))
+      return ec;
+    if (auto ec = put(writer_.db_.by_state(), state_index_key(d), {}))
       return ec;
     if (d.state != DeliveryState::pending) return {};
     return put(writer_.db_.pending(), pending_key(d.next_attempt_ms, d.id), {});
@@ -91,9 +111,11 @@ class GroupWriter::Group {
     return {};
   }
 
-  error_code add_update(const std::vector<Delivery>& deliveries,
+  error_code add_update(const std::vector<Store::DeliveryUpdate>& updates,
                         Staged& staged) {
-    for (const Delivery& d : deliveries) {
+    const Database& db = writer_.db_;
+    for (const Store::DeliveryUpdate& u : updates) {
+      const Delivery& d = u.delivery;
       auto prev = previous(d.id, staged);
       if (!prev) return prev.error();
       const bool was_pending = prev->state == DeliveryState::pending;
@@ -101,15 +123,25 @@ class GroupWriter::Group {
       const bool same_key = was_pending && is_pending &&
                             prev->next_attempt_ms == d.next_attempt_ms;
       if (was_pending && !same_key) {
-        auto s = batch_.Delete(writer_.db_.pending(),
-                               pending_key(prev->next_attempt_ms, d.id));
-        if (!s.ok()) return to_error_code(s);
+        if (auto ec =
+                erase(db.pending(), pending_key(prev->next_attempt_ms, d.id)))
+          return ec;
       }
-      if (auto ec = put(writer_.db_.deliveries(), d.id, encode_delivery(d)))
-        return ec;
+      if (auto ec = put(db.deliveries(), d.id, encode_delivery(d))) return ec;
       if (is_pending && !same_key) {
-        if (auto ec = put(writer_.db_.pending(),
-                          pending_key(d.next_attempt_ms, d.id), {}))
+        if (auto ec =
+                put(db.pending(), pending_key(d.next_attempt_ms, d.id), {}))
+          return ec;
+      }
+      std::string old_index = state_index_key(*prev);
+      std::string new_index = state_index_key(d);
+      if (old_index != new_index) {
+        if (auto ec = erase(db.by_state(), old_index)) return ec;
+        if (auto ec = put(db.by_state(), new_index, {})) return ec;
+      }
+      if (u.attempt) {
+        if (auto ec = put(db.attempts(), attempt_key(d.id, u.attempt->number),
+                          encode_attempt(*u.attempt)))
           return ec;
       }
       staged.insert_or_assign(d.id, d);
@@ -143,20 +175,39 @@ GroupWriter::GroupWriter(Database& db, const StoreOptions& options)
 GroupWriter::~GroupWriter() { stop(); }
 
 error_code GroupWriter::submit(std::vector<IngestRecord> records, Done done) {
-  std::uint64_t units = records.size();
-  Request r{Request::Kind::ingest, std::move(records), {}, std::move(done), {}};
+  Request r;
+  r.kind = Request::Kind::ingest;
+  r.records = std::move(records);
+  r.done = std::move(done);
+  const std::uint64_t units = r.records.size();
   return enqueue(std::move(r), units);
 }
 
-error_code GroupWriter::update(std::vector<Delivery> deliveries, Done done) {
-  std::uint64_t units = deliveries.size();
-  Request r{
-      Request::Kind::update, {}, std::move(deliveries), std::move(done), {}};
+error_code GroupWriter::update(std::vector<Store::DeliveryUpdate> updates,
+                               Done done) {
+  Request r;
+  r.kind = Request::Kind::update;
+  r.updates = std::move(updates);
+  r.done = std::move(done);
+  const std::uint64_t units = r.updates.size();
   return enqueue(std::move(r), units);
+}
+
+error_code GroupWriter::put_subscription_state(std::string name,
+                                               SubscriptionState state,
+                                               Done done) {
+  Request r;
+  r.kind = Request::Kind::subscription;
+  r.subscription = std::move(name);
+  r.state = std::move(state);
+  r.done = std::move(done);
+  return enqueue(std::move(r), 1);
 }
 
 error_code GroupWriter::post(Job job) {
-  return enqueue(Request{Request::Kind::job, {}, {}, {}, std::move(job)}, 0);
+  Request r;
+  r.job = std::move(job);
+  return enqueue(std::move(r), 0);
 }
 
 error_code GroupWriter::enqueue(Request request, std::uint64_t units) {

@@ -1,14 +1,17 @@
 #pragma once
 // GroupWriter: the one thread that writes to the database (group commit).
 //
-// submit(), update() and post() queue a request under a mutex and wake the
-// writer. The writer takes every queued request at once, puts the records of
-// all of them into one rocksdb::WriteBatch and issues one DB::Write (synced
-// for SyncMode::group), then calls each request's `done` with the result: a
-// failed write fails the whole group and leaves nothing of it behind. Jobs
-// posted with post() run on the writer thread in queue order, between the
-// groups before and after them, so a job sees every earlier write and no
-// write races it.
+// submit(), update(), put_subscription_state() and post() queue a request
+// under a mutex and wake the writer. The writer takes every queued request at
+// once, puts the records of all of them into one rocksdb::WriteBatch and issues
+// one DB::Write (synced for SyncMode::group), then calls each request's `done`
+// with the result: a failed write fails the whole group and leaves nothing of
+// it behind. Jobs posted with post() run on the writer thread in queue order,
+// between the groups before and after them, so a job sees every earlier write
+// and no write races it.
+//
+// Every delivery write keeps the pending and by_state indexes in step with
+// the record in the same batch; an update's attempt record joins it there.
 //
 // Internal to storage/ (includes RocksDB). The Database must outlive the
 // GroupWriter. `done` callbacks and jobs run on the writer thread; they must
@@ -24,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -39,10 +43,13 @@ class GroupWriter {
   GroupWriter(const GroupWriter&) = delete;
   GroupWriter& operator=(const GroupWriter&) = delete;
 
-  // Store::submit() and Store::update_deliveries() contracts; a request
-  // counts one unit per record or delivery against max_write_queue.
+  // Store::submit(), Store::update_deliveries() and
+  // Store::put_subscription_state() contracts; a request counts one unit per
+  // record, update or subscription state against max_write_queue.
   error_code submit(std::vector<IngestRecord> records, Done done);
-  error_code update(std::vector<Delivery> deliveries, Done done);
+  error_code update(std::vector<Store::DeliveryUpdate> updates, Done done);
+  error_code put_subscription_state(std::string name, SubscriptionState state,
+                                    Done done);
   // Queues a job; never busy. storage_errc::closed after stop().
   error_code post(Job job);
 
@@ -60,9 +67,12 @@ class GroupWriter {
 
  private:
   struct Request {
-    enum class Kind { ingest, update, job } kind;
-    std::vector<IngestRecord> records;
-    std::vector<Delivery> deliveries;
+    enum class Kind { ingest, update, subscription, job };
+    Kind kind = Kind::job;
+    std::vector<IngestRecord> records;           // ingest
+    std::vector<Store::DeliveryUpdate> updates;  // update
+    std::string subscription;                    // subscription
+    SubscriptionState state;                     // subscription
     Done done;
     Job job;
   };

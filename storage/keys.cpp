@@ -51,6 +51,57 @@ std::string_view pending_key_delivery_id(std::string_view key) {
   return key.size() > 8 ? key.substr(8) : std::string_view();
 }
 
+std::string attempts_prefix(std::string_view delivery_id) {
+  std::string out;
+  out.reserve(delivery_id.size() + 5);
+  out.append(delivery_id);
+  out.push_back('\0');
+  return out;
+}
+
+std::string attempt_key(std::string_view delivery_id, std::uint32_t number) {
+  std::string out = attempts_prefix(delivery_id);
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((number >> shift) & 0xff));
+  return out;
+}
+
+std::string state_index_prefix(std::uint8_t state) {
+  return std::string(1, static_cast<char>(state));
+}
+
+std::string state_index_prefix(std::uint8_t state,
+                               std::string_view subscription) {
+  std::string out;
+  out.reserve(2 + subscription.size());
+  out.push_back(static_cast<char>(state));
+  out.append(subscription);
+  out.push_back('\0');
+  return out;
+}
+
+std::string state_index_key(std::uint8_t state, std::string_view subscription,
+                            std::string_view delivery_id) {
+  std::string out = state_index_prefix(state, subscription);
+  out.append(delivery_id);
+  return out;
+}
+
+std::string state_index_key(const Delivery& d) {
+  return state_index_key(static_cast<std::uint8_t>(d.state), d.subscription,
+                         d.id);
+}
+
+bool parse_state_index_key(std::string_view key, StateIndexEntry* entry) {
+  if (key.empty()) return false;
+  std::size_t nul = key.find('\0', 1);
+  if (nul == std::string_view::npos) return false;
+  entry->state = static_cast<std::uint8_t>(key[0]);
+  entry->subscription = key.substr(1, nul - 1);
+  entry->delivery_id = key.substr(nul + 1);
+  return true;
+}
+
 std::string deliveries_prefix(std::string_view event_id) {
   std::string out(event_id);
   out.push_back('.');

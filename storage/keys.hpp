@@ -6,9 +6,18 @@
 //               one event's deliveries
 //   pending     fixed64 BE next_attempt_ms + delivery id -> empty; the
 //               due-time-ordered index of pending deliveries
+//   attempts    delivery id '\0' fixed32 BE attempt number -> attempt; prefix
+//               "delivery id \0" lists one delivery's attempts in order
+//   by_state    state byte + subscription '\0' delivery id -> empty; the
+//               index list_deliveries() and count_deliveries() read
+//   subscriptions  subscription name -> subscription state
+//   default     kStateIndexMarker -> empty, once by_state is complete
+// Delivery ids and subscription names never contain '\0' (ULIDs, decimal
+// ordinals and config names), which keeps these prefixes unambiguous.
 // Pure functions; no RocksDB. Thread-safe.
 
 #include "core/errors.hpp"
+#include "core/event.hpp"
 
 #include <cstdint>
 #include <string>
@@ -35,6 +44,32 @@ std::string pending_key(std::int64_t next_attempt_ms,
                         std::string_view delivery_id);
 // The delivery id inside a pending key; empty for a malformed key.
 std::string_view pending_key_delivery_id(std::string_view key);
+
+// Attempt `number` of a delivery, and the prefix of all its attempts.
+std::string attempt_key(std::string_view delivery_id, std::uint32_t number);
+std::string attempts_prefix(std::string_view delivery_id);
+
+// by_state keys. The prefix of one (state, subscription) list is
+// state_index_prefix(state, subscription); state_index_prefix(state) alone
+// covers every subscription in that state.
+std::string state_index_key(std::uint8_t state, std::string_view subscription,
+                            std::string_view delivery_id);
+// The by_state key of a delivery as stored (its state and subscription).
+std::string state_index_key(const Delivery& delivery);
+std::string state_index_prefix(std::uint8_t state);
+std::string state_index_prefix(std::uint8_t state,
+                               std::string_view subscription);
+struct StateIndexEntry {
+  std::uint8_t state = 0;
+  std::string_view subscription;
+  std::string_view delivery_id;
+};
+// False for a key without a state byte and a '\0' after the subscription.
+bool parse_state_index_key(std::string_view key, StateIndexEntry* entry);
+
+// Default-CF key present once the by_state index covers every delivery
+// (written by a fresh database or after rebuilding an older one).
+inline constexpr std::string_view kStateIndexMarker = "meta.by_state_index.v1";
 
 // "event_id." and the first key after every key with that prefix.
 std::string deliveries_prefix(std::string_view event_id);

@@ -2,6 +2,7 @@
 
 #include "storage/codec.hpp"
 #include "storage/database.hpp"
+#include "storage/delivery_index.hpp"
 #include "storage/expiry.hpp"
 #include "storage/group_writer.hpp"
 #include "storage/keys.hpp"
@@ -9,27 +10,10 @@
 #include <rocksdb/iterator.h>
 
 #include <algorithm>
-#include <future>
+#include <mutex>
 #include <utility>
 
 namespace hookd::storage {
-namespace {
-
-std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
-// Get that turns "no such key" into an empty optional.
-result<std::optional<std::string>> get(rocksdb::DB& db,
-                                       const rocksdb::ReadOptions& options,
-                                       rocksdb::ColumnFamilyHandle* cf,
-                                       std::string_view key) {
-  rocksdb::PinnableSlice value;
-  rocksdb::Status s = db.Get(options, cf, key, &value);
-  if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return to_error_code(s);
-  return std::optional<std::string>(view(value));
-}
-
-}  // namespace
 
 // The writer is declared after the database so that it is stopped (its
 // queue drained) before the database is flushed and closed.
@@ -37,6 +21,7 @@ struct Store::Impl {
   StoreOptions options;
   std::unique_ptr<Database> db;
   std::unique_ptr<GroupWriter> writer;
+  std::mutex expire_mu;  // one expire() at a time (expiry.hpp)
 
   ~Impl() {
     writer.reset();
@@ -51,6 +36,10 @@ result<std::unique_ptr<Store>> Store::open(const StoreOptions& options,
                                            std::string* why) {
   auto db = Database::open(options.path, why);
   if (!db) return db.error();
+  if (auto ec = ensure_state_index(**db)) {
+    if (why) *why = "rebuilding the by_state index: " + ec.message();
+    return ec;
+  }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->db = std::move(*db);
@@ -61,8 +50,7 @@ result<std::unique_ptr<Store>> Store::open(const StoreOptions& options,
 result<std::optional<std::string>> Store::find_idempotency(
     std::string_view source, std::string_view key, std::int64_t now_ms) {
   Database& db = *impl_->db;
-  auto value =
-      get(db.db(), rocksdb::ReadOptions(), db.idem(), idem_key(source, key));
+  auto value = db.get(rocksdb::ReadOptions(), db.idem(), idem_key(source, key));
   if (!value) return value.error();
   if (!*value) return std::optional<std::string>();
   auto idem = decode_idem_value(**value);
@@ -77,12 +65,73 @@ error_code Store::submit(std::vector<IngestRecord> records, Done done) {
 
 error_code Store::update_deliveries(std::vector<Delivery> deliveries,
                                     Done done) {
-  return impl_->writer->update(std::move(deliveries), std::move(done));
+  std::vector<DeliveryUpdate> updates;
+  updates.reserve(deliveries.size());
+  for (Delivery& d : deliveries)
+    updates.push_back(DeliveryUpdate{std::move(d), std::nullopt});
+  return update_deliveries(std::move(updates), std::move(done));
+}
+
+error_code Store::update_deliveries(std::vector<DeliveryUpdate> updates,
+                                    Done done) {
+  return impl_->writer->update(std::move(updates), std::move(done));
+}
+
+result<std::vector<Attempt>> Store::attempts_of(std::string_view delivery_id) {
+  Database& db = *impl_->db;
+  std::string prefix = attempts_prefix(delivery_id);
+  std::string upper = prefix_upper_bound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(options, db.attempts()));
+  std::vector<Attempt> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto a = decode_attempt(view(it->value()));
+    if (!a) return a.error();
+    out.push_back(std::move(*a));
+  }
+  if (auto ec = to_error_code(it->status())) return ec;
+  return out;
+}
+
+error_code Store::put_subscription_state(std::string name,
+                                         SubscriptionState state, Done done) {
+  return impl_->writer->put_subscription_state(
+      std::move(name), std::move(state), std::move(done));
+}
+
+result<std::vector<std::pair<std::string, SubscriptionState>>>
+Store::load_subscription_states() {
+  Database& db = *impl_->db;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(rocksdb::ReadOptions(), db.subscriptions()));
+  std::vector<std::pair<std::string, SubscriptionState>> out;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto state = decode_subscription_state(view(it->value()));
+    if (!state) return state.error();
+    out.emplace_back(std::string(view(it->key())), std::move(*state));
+  }
+  if (auto ec = to_error_code(it->status())) return ec;
+  return out;
+}
+
+result<std::vector<Delivery>> Store::list_deliveries(
+    std::string_view subscription, std::optional<DeliveryState> state,
+    std::string_view after, std::size_t limit) {
+  return storage::list_deliveries(*impl_->db, subscription, state, after,
+                                  limit);
+}
+
+result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>>
+Store::count_deliveries() {
+  return storage::count_deliveries(*impl_->db);
 }
 
 result<std::optional<Event>> Store::get_event(std::string_view id) {
   Database& db = *impl_->db;
-  auto value = get(db.db(), rocksdb::ReadOptions(), db.events(), id);
+  auto value = db.get(rocksdb::ReadOptions(), db.events(), id);
   if (!value) return value.error();
   if (!*value) return std::optional<Event>();
   auto event = decode_event(**value);
@@ -92,7 +141,7 @@ result<std::optional<Event>> Store::get_event(std::string_view id) {
 
 result<std::optional<Delivery>> Store::get_delivery(std::string_view id) {
   Database& db = *impl_->db;
-  auto value = get(db.db(), rocksdb::ReadOptions(), db.deliveries(), id);
+  auto value = db.get(rocksdb::ReadOptions(), db.deliveries(), id);
   if (!value) return value.error();
   if (!*value) return std::optional<Delivery>();
   auto delivery = decode_delivery(**value);
@@ -151,14 +200,8 @@ result<std::vector<Delivery>> Store::load_pending() {
   Database& db = *impl_->db;
   // One snapshot for the index and the records, so they agree even while
   // the writer moves deliveries in and out of the index.
-  const rocksdb::Snapshot* snapshot = db.db().GetSnapshot();
-  struct Release {
-    rocksdb::DB& db;
-    const rocksdb::Snapshot* s;
-    ~Release() { db.ReleaseSnapshot(s); }
-  } release{db.db(), snapshot};
-  rocksdb::ReadOptions options;
-  options.snapshot = snapshot;
+  ReadSnapshot snapshot(db.db());
+  const rocksdb::ReadOptions options = snapshot.options();
 
   std::unique_ptr<rocksdb::Iterator> it(
       db.db().NewIterator(options, db.pending()));
@@ -166,7 +209,7 @@ result<std::vector<Delivery>> Store::load_pending() {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view id = pending_key_delivery_id(view(it->key()));
     if (id.empty()) return error_code(storage_errc::invalid_record);
-    auto value = get(db.db(), options, db.deliveries(), id);
+    auto value = db.get(options, db.deliveries(), id);
     if (!value) return value.error();
     // The writer keeps index and records in one batch, so a dangling or
     // stale entry means damage; the record is the truth: skip the entry.
@@ -181,17 +224,8 @@ result<std::vector<Delivery>> Store::load_pending() {
 }
 
 result<ExpiryStats> Store::expire(std::int64_t now_ms) {
-  // Shared with the job: the promise must live until set_value returns,
-  // which may be after this caller has woken up and left.
-  auto promise = std::make_shared<std::promise<result<ExpiryStats>>>();
-  auto future = promise->get_future();
-  Impl* impl = impl_.get();
-  error_code ec = impl->writer->post([impl, promise, now_ms] {
-    promise->set_value(expire_records(*impl->db, *impl->writer, now_ms,
-                                      impl->options.retention));
-  });
-  if (ec) return ec;
-  return future.get();
+  std::lock_guard lock(impl_->expire_mu);
+  return expire_records(*impl_->db, *impl_->writer, now_ms, impl_->options);
 }
 
 error_code Store::flush() { return impl_->db->flush(); }

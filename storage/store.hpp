@@ -4,14 +4,20 @@
 //
 // Column families: "events" (event id -> event), "idem" (source \0 key ->
 // expiry + event id), "deliveries" (delivery id -> delivery), "pending"
-// (due time + delivery id -> empty; the index load_pending() reads).
+// (due time + delivery id -> empty; the index load_pending() reads),
+// "attempts" (delivery id \0 attempt number -> attempt), "by_state" (state +
+// subscription \0 delivery id -> empty; the index list_deliveries() and
+// count_deliveries() read) and "subscriptions" (name -> state). Both indexes
+// change in the same batch as the deliveries they index; opening a database
+// written before by_state existed builds that index once (delivery_index.hpp).
 //
 // Threads: reads may be called from any thread (RocksDB is thread-safe; point
-// reads are cheap enough for the io thread). Writes go through submit() and
-// update_deliveries(): they are queued to one writer thread that gathers every
-// queued request into a single WriteBatch and one (synced, for SyncMode::group)
-// write, then calls each request's `done` on the writer thread. A request is
-// all-or-nothing: its records are in one WriteBatch.
+// reads are cheap enough for the io thread). Writes go through submit(),
+// update_deliveries() and put_subscription_state(): they are queued to one
+// writer thread that gathers every queued request into a single WriteBatch and
+// one (synced, for SyncMode::group) write, then calls each request's `done` on
+// the writer thread. A request is all-or-nothing: its records are in one
+// WriteBatch.
 //
 // Lifetime: the Store must outlive every pending `done`; the destructor stops
 // the writer after draining its queue, then flushes and closes the database.
@@ -45,6 +51,10 @@ struct StoreOptions {
   // writer fails every write with storage_errc::io_error without touching
   // the database. Leave it null in production.
   std::shared_ptr<std::atomic<bool>> fail_writes_for_test;
+  // Test-only: expire() calls it on its own thread after scanning a chunk and
+  // before queueing that chunk's deletes, so that a test can change a
+  // delivery in between. Leave it empty in production.
+  std::function<void()> after_expiry_scan_for_test;
 };
 
 // Everything one accepted event writes: the event, its idempotency key
@@ -55,15 +65,17 @@ struct IngestRecord {
 };
 
 struct StoreStats {
-  std::uint64_t writes = 0;          // synced writes issued by the writer
-  std::uint64_t records_written = 0; // events written
-  std::uint64_t queue_depth = 0;     // events waiting for the writer now
-  std::uint64_t disk_bytes = 0;      // live SST + WAL bytes (estimate)
+  std::uint64_t writes = 0;           // synced writes issued by the writer
+  std::uint64_t records_written = 0;  // events written
+  std::uint64_t queue_depth = 0;      // events waiting for the writer now
+  std::uint64_t disk_bytes = 0;       // live SST + WAL bytes (estimate)
 };
 
 struct ExpiryStats {
   std::uint64_t events_deleted = 0;
   std::uint64_t deliveries_deleted = 0;
+  // Always 0: expire() no longer scans the idem keys (see expire()). Kept so
+  // that callers reporting it need not change.
   std::uint64_t keys_deleted = 0;
 };
 
@@ -74,7 +86,7 @@ class Store {
   // Opens (creating if missing) the database at options.path. A database
   // that cannot be opened is an error whose message says why.
   static result<std::unique_ptr<Store>> open(const StoreOptions& options,
-                                              std::string* why = nullptr);
+                                             std::string* why = nullptr);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -92,12 +104,16 @@ class Store {
   error_code submit(std::vector<IngestRecord> records, Done done);
 
   // Queues state changes of existing deliveries (attempts, state, due time,
-  // last error), keeping the pending index in step. Same contract as submit().
+  // last error), keeping the pending and by_state indexes in step. Same
+  // contract as submit(); an unknown delivery id fails the whole request
+  // with not_found.
   error_code update_deliveries(std::vector<Delivery> deliveries, Done done);
 
   // The same, each update optionally recording the attempt that caused it
   // (attempts CF: delivery id + attempt number -> Attempt). The delivery's
-  // state change and its attempt record are in one atomic write.
+  // state change and its attempt record are in one atomic write. Recording a
+  // number again replaces that attempt. Each attempt should come with a change
+  // to the delivery's record (its attempts count): expire() relies on it.
   struct DeliveryUpdate {
     Delivery delivery;
     std::optional<Attempt> attempt;
@@ -106,32 +122,46 @@ class Store {
   // Every recorded attempt of a delivery, in attempt order.
   result<std::vector<Attempt>> attempts_of(std::string_view delivery_id);
 
-  // Persisted per-subscription state (paused by 410 or by an operator).
-  error_code put_subscription_state(std::string name, SubscriptionState state, Done done);
-  result<std::vector<std::pair<std::string, SubscriptionState>>> load_subscription_states();
+  // Persisted per-subscription state (paused by 410 or by an operator),
+  // keyed by name; a put replaces the previous state. Queued like submit(),
+  // counting one unit. load_subscription_states() returns them in name order.
+  error_code put_subscription_state(std::string name, SubscriptionState state,
+                                    Done done);
+  result<std::vector<std::pair<std::string, SubscriptionState>>>
+  load_subscription_states();
 
   // Deliveries in id order with id > after, at most `limit`, filtered by
   // subscription (empty: any) and state (nullopt: any). Served from a
   // (state, subscription, id) index, so listing dead letters of one
-  // subscription does not scan the others.
-  result<std::vector<Delivery>> list_deliveries(std::string_view subscription,
-                                                std::optional<DeliveryState> state,
-                                                std::string_view after, std::size_t limit);
-  // Count of deliveries per (subscription, state), from the same index.
-  result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>> count_deliveries();
+  // subscription does not scan the others. Ids compare bytewise ("E.10"
+  // before "E.2"), and `after` need not exist any more. With a state but no
+  // subscription, the runs of every subscription in that state are merged by
+  // id; with neither, the deliveries are scanned from `after`. One snapshot.
+  result<std::vector<Delivery>> list_deliveries(
+      std::string_view subscription, std::optional<DeliveryState> state,
+      std::string_view after, std::size_t limit);
+  // Count of deliveries per (subscription, state), from the same index. Scans
+  // all of it: O(deliveries) key reads. For start-up, not for each request.
+  result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>>
+  count_deliveries();
 
   result<std::optional<Event>> get_event(std::string_view id);
   result<std::optional<Delivery>> get_delivery(std::string_view id);
   result<std::vector<Delivery>> deliveries_of(std::string_view event_id);
   // Events in id (time) order with id > after, at most `limit`.
-  result<std::vector<Event>> list_events(std::string_view after, std::size_t limit);
+  result<std::vector<Event>> list_events(std::string_view after,
+                                         std::size_t limit);
   // Every pending delivery, in due-time order.
   result<std::vector<Delivery>> load_pending();
 
-  // Deletes idempotency keys past the dedup window, and events older than the
-  // retention with their deliveries, keeping any event that still has a
-  // pending delivery. Runs on the writer thread; blocks the caller until done
-  // (so never call it from a `done` callback: that would deadlock).
+  // Deletes events older than the retention with their deliveries, attempts
+  // and index keys, keeping any event that still has a pending delivery.
+  // Idem keys are left to the compaction filter: past the window they are
+  // already invisible to find_idempotency(). Scans on the calling thread and
+  // sends only the deletes, in short chunks, through the writer; an event
+  // whose deliveries changed meanwhile is kept for the next run (expiry.hpp).
+  // Blocks the caller until done; calls are serialized. Never call it from a
+  // `done` callback: that would deadlock.
   result<ExpiryStats> expire(std::int64_t now_ms);
 
   // Makes everything written so far durable (WAL sync + memtable flush).

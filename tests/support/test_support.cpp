@@ -217,17 +217,34 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes,
 }
 
 TestCerts make_test_certs(const std::string& dir) {
-  TestCerts c{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key"};
+  return make_test_certs(dir, "IP:127.0.0.1,IP:::1,DNS:localhost");
+}
+
+TestCerts make_test_certs(const std::string& dir, const std::string& server_alt_names) {
+  TestCerts c{dir + "/ca.pem", dir + "/server.pem", dir + "/server.key", dir + "/client.pem",
+              dir + "/client.key"};
   std::string ext = dir + "/san.ext";
-  write_file(ext, "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n");
+  std::string client_ext = dir + "/client.ext";
+  write_file(ext, "subjectAltName=" + server_alt_names + "\n");
+  write_file(client_ext, "extendedKeyUsage=clientAuth\n");
+  const std::string openssl = "/usr/bin/openssl";
+  auto new_key_and_csr = [&](const std::string& key, const std::string& csr,
+                             const std::string& subject) -> std::vector<std::string> {
+    return {openssl, "req",  "-newkey", "ec",   "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", key, "-out",    csr,    "-subj",    subject};
+  };
+  auto sign = [&](const std::string& csr, const std::string& cert,
+                  const std::string& extfile) -> std::vector<std::string> {
+    return {openssl, "x509", "-req", "-in", csr, "-CA", c.ca_cert, "-CAkey", dir + "/ca.key",
+            "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", extfile};
+  };
   std::vector<std::vector<std::string>> steps = {
-      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-       "-nodes", "-keyout", dir + "/ca.key", "-out", c.ca_cert, "-days", "2", "-subj",
-       "/CN=hookd test CA"},
-      {"/usr/bin/openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-       "-keyout", c.server_key, "-out", dir + "/server.csr", "-subj", "/CN=localhost"},
-      {"/usr/bin/openssl", "x509", "-req", "-in", dir + "/server.csr", "-CA", c.ca_cert, "-CAkey",
-       dir + "/ca.key", "-CAcreateserial", "-out", c.server_cert, "-days", "2", "-extfile", ext},
+      {openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+       "-keyout", dir + "/ca.key", "-out", c.ca_cert, "-days", "2", "-subj", "/CN=hookd test CA"},
+      new_key_and_csr(c.server_key, dir + "/server.csr", "/CN=localhost"),
+      sign(dir + "/server.csr", c.server_cert, ext),
+      new_key_and_csr(c.client_key, dir + "/client.csr", "/CN=hookd test client"),
+      sign(dir + "/client.csr", c.client_cert, client_ext),
   };
   for (const auto& s : steps) {
     auto r = run_command(s);

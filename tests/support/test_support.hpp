@@ -86,10 +86,16 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes,
 int raw_connect(std::uint16_t port);
 
 // A self-signed CA and a server certificate for 127.0.0.1/localhost signed
-// by it, made with the openssl command in `dir`.
+// by it, made with the openssl command in `dir`; also a client certificate
+// (CN "hookd test client", extendedKeyUsage clientAuth) signed by the same CA,
+// for mutual TLS.
 struct TestCerts {
   std::string ca_cert, server_cert, server_key;
+  std::string client_cert, client_key;
 };
 TestCerts make_test_certs(const std::string& dir);
+// The same with the server certificate valid only for `server_alt_names`
+// (an openssl subjectAltName value, e.g. "DNS:other.example").
+TestCerts make_test_certs(const std::string& dir, const std::string& server_alt_names);
 
 }  // namespace hookd::test

@@ -174,6 +174,88 @@ TEST(CodecTest, GarbageIsInvalid) {
   EXPECT_FALSE(decode_event("{\"json\":true}"));
 }
 
+Attempt full_attempt() {
+  Attempt a;
+  a.number = UINT32_MAX;
+  a.started_ms = INT64_MIN;
+  a.latency_us = INT64_MAX;
+  a.status = -1;
+  a.error = "connect: refused";
+  a.response_excerpt = std::string("bin\0\xff", 5);
+  return a;
+}
+
+void expect_equal(const Attempt& a, const Attempt& b) {
+  EXPECT_EQ(a.number, b.number);
+  EXPECT_EQ(a.started_ms, b.started_ms);
+  EXPECT_EQ(a.latency_us, b.latency_us);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.response_excerpt, b.response_excerpt);
+}
+
+TEST(CodecTest, AttemptRoundTrips) {
+  Attempt a = full_attempt();
+  std::string bytes = encode_attempt(a);
+  EXPECT_EQ(static_cast<std::uint8_t>(bytes[0]), kCodecVersion);
+  auto decoded = decode_attempt(bytes);
+  ASSERT_TRUE(decoded) << decoded.error().message();
+  expect_equal(*decoded, a);
+  Attempt plain;
+  plain.number = 1;
+  plain.status = 200;
+  auto decoded_plain = decode_attempt(encode_attempt(plain));
+  ASSERT_TRUE(decoded_plain);
+  expect_equal(*decoded_plain, plain);
+}
+
+TEST(CodecTest, SubscriptionStateRoundTrips) {
+  for (const SubscriptionState& s :
+       {SubscriptionState{true, "410 Gone from subscriber", -3},
+        SubscriptionState{false, "", INT64_MAX}, SubscriptionState{}}) {
+    auto decoded = decode_subscription_state(encode_subscription_state(s));
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->paused, s.paused);
+    EXPECT_EQ(decoded->reason, s.reason);
+    EXPECT_EQ(decoded->since_ms, s.since_ms);
+  }
+}
+
+TEST(CodecTest, DamagedAttemptsAndSubscriptionStatesAreInvalid) {
+  std::string attempt = encode_attempt(full_attempt());
+  for (std::size_t n = 0; n < attempt.size(); ++n)
+    ASSERT_FALSE(decode_attempt(std::string_view(attempt).substr(0, n))) << n;
+  EXPECT_FALSE(decode_attempt(attempt + "x"));
+  std::string state = encode_subscription_state({true, "paused", 42});
+  for (std::size_t n = 0; n < state.size(); ++n)
+    ASSERT_FALSE(
+        decode_subscription_state(std::string_view(state).substr(0, n)));
+  EXPECT_FALSE(decode_subscription_state(state + '\0'));
+
+  attempt[0] = static_cast<char>(kCodecVersion + 1);
+  EXPECT_EQ(decode_attempt(attempt).error(), storage_errc::invalid_record);
+  state[0] = 0;
+  EXPECT_FALSE(decode_subscription_state(state));
+
+  // paused is 0 or 1.
+  std::string two = encode_subscription_state({});
+  two[1] = 2;
+  EXPECT_FALSE(decode_subscription_state(two));
+  // A status beyond int: version, number 0, started 0, latency 0, then the
+  // zigzag varint 2^32 (does not fit 32 bits).
+  std::string big("\x01\x00\x00\x00\x80\x80\x80\x80\x10\x00\x00", 11);
+  big[0] = static_cast<char>(kCodecVersion);
+  EXPECT_FALSE(decode_attempt(big));
+  std::string fits = big;
+  fits.replace(4, 5, "\x02");  // status 1
+  auto ok = decode_attempt(fits);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 1);
+  EXPECT_FALSE(decode_attempt(""));
+  EXPECT_FALSE(decode_subscription_state(""));
+  EXPECT_FALSE(decode_attempt("{\"json\":true}"));
+}
+
 TEST(KeysTest, IdemValueRoundTripsAndRejectsShortValues) {
   std::string value = encode_idem_value(1'700'000'000'000, "01EVENT");
   auto decoded = decode_idem_value(value);
@@ -206,6 +288,35 @@ TEST(KeysTest, PrefixUpperBoundCoversThePrefixOnly) {
   EXPECT_GE(std::string("EV0"), upper);
   EXPECT_EQ(prefix_upper_bound("a\xff"), "b");
   EXPECT_EQ(prefix_upper_bound("\xff\xff"), "");
+}
+
+TEST(KeysTest, AttemptKeysSortByNumberWithinOneDelivery) {
+  EXPECT_LT(attempt_key("E.1", 2), attempt_key("E.1", 10));
+  EXPECT_LT(attempt_key("E.1", 255), attempt_key("E.1", 256));
+  EXPECT_LT(attempt_key("E.1", UINT32_MAX), attempt_key("E.10", 0));
+  std::string prefix = attempts_prefix("E.1");
+  EXPECT_EQ(attempt_key("E.1", 1).substr(0, prefix.size()), prefix);
+  EXPECT_NE(attempt_key("E.10", 1).substr(0, prefix.size()), prefix);
+  EXPECT_EQ(attempt_key("E.1", 0x01020304), std::string("E.1\0\1\2\3\4", 8));
+}
+
+TEST(KeysTest, StateIndexKeysParseBackAndGroupBySubscription) {
+  std::string key = state_index_key(2, "orders", "E.3");
+  EXPECT_EQ(key, std::string("\2orders\0E.3", 11));
+  StateIndexEntry entry;
+  ASSERT_TRUE(parse_state_index_key(key, &entry));
+  EXPECT_EQ(entry.state, 2);
+  EXPECT_EQ(entry.subscription, "orders");
+  EXPECT_EQ(entry.delivery_id, "E.3");
+  EXPECT_FALSE(parse_state_index_key("", &entry));
+  EXPECT_FALSE(parse_state_index_key("\2orders", &entry));
+  std::string sub = state_index_prefix(2, "sub");
+  EXPECT_NE(state_index_key(2, "sub1", "E.1").substr(0, sub.size()), sub);
+  Delivery d;
+  d.id = "E.3";
+  d.subscription = "orders";
+  d.state = DeliveryState::dead;
+  EXPECT_EQ(state_index_key(d), key);
 }
 
 }  // namespace

@@ -104,6 +104,43 @@ inline error_code update_and_wait(Store& store,
   return p.get_future().get();
 }
 
+// update_deliveries() with attempt records, and wait for `done`.
+inline error_code record_and_wait(Store& store,
+                                  std::vector<Store::DeliveryUpdate> updates) {
+  std::promise<error_code> p;
+  error_code ec = store.update_deliveries(
+      std::move(updates), [&](error_code e) { p.set_value(e); });
+  if (ec) return ec;
+  return p.get_future().get();
+}
+
+inline error_code put_state_and_wait(Store& store, std::string name,
+                                     SubscriptionState state) {
+  std::promise<error_code> p;
+  error_code ec = store.put_subscription_state(
+      std::move(name), std::move(state), [&](error_code e) { p.set_value(e); });
+  if (ec) return ec;
+  return p.get_future().get();
+}
+
+// A failed attempt numbered `number`; every field depends on the number.
+inline Attempt make_attempt(std::uint32_t number) {
+  Attempt a;
+  a.number = number;
+  a.started_ms = kNow + number;
+  a.latency_us = 1000 * static_cast<std::int64_t>(number);
+  a.status = 500;
+  a.error = "";
+  a.response_excerpt = "oops " + std::to_string(number);
+  return a;
+}
+
+inline std::vector<std::uint32_t> numbers_of(const std::vector<Attempt>& as) {
+  std::vector<std::uint32_t> out;
+  for (const Attempt& a : as) out.push_back(a.number);
+  return out;
+}
+
 inline std::vector<std::string> ids_of(const std::vector<Delivery>& ds) {
   std::vector<std::string> out;
   for (const Delivery& d : ds) out.push_back(d.id);

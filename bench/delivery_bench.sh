@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Delivery benchmark: hookd delivers to nginx over HTTPS keep-alive (204).
+# Reports deliveries/s next to wrk driving the same nginx endpoint directly,
+# the connections hookd opened, and ingest-to-delivered latency p50/p99 at a
+# paced 1,000 events/s (nginx logs $msec: millisecond resolution).
+# Usage: bench/delivery_bench.sh [seconds-per-run]   (default 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+scripts/deps.sh nginx-light wrk
+scripts/build.sh --target hookd paced_post >/dev/null
+work=$(mktemp -d /tmp/hookd-dbench-XXXXXX)
+nginx_pid="" hookd_pid=""
+cleanup() {
+  [ -n "$hookd_pid" ] && kill -9 "$hookd_pid" 2>/dev/null || true
+  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+SINK=18490 HOOKD=18491
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" \
+  -out "$work/ca.pem" -days 2 -subj "/CN=bench CA" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/sink.key" \
+  -out "$work/sink.csr" -subj "/CN=localhost" 2>/dev/null
+echo "subjectAltName=IP:127.0.0.1" > "$work/san.ext"
+openssl x509 -req -in "$work/sink.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
+  -out "$work/sink.pem" -days 2 -extfile "$work/san.ext" 2>/dev/null
+
+cat > "$work/nginx.conf" <<NGX
+worker_processes ${NGINX_WORKERS:-1};
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  log_format d '\$msec \$http_webhook_id \$connection';
+  access_log off;
+  client_body_temp_path $work/nginx-body;
+  client_body_buffer_size 64k;
+  server {
+    listen 127.0.0.1:$SINK ssl;
+    ssl_certificate $work/sink.pem;
+    ssl_certificate_key $work/sink.key;
+    keepalive_requests 1000000;
+    keepalive_timeout 75s;
+    location / { access_log $work/deliveries.log d; return 204; }
+  }
+}
+NGX
+/usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
+nginx_pid=$!
+sleep 0.5
+
+cat > "$work/hookd.toml" <<TOML
+[server]
+listen = ["127.0.0.1:$HOOKD"]
+[storage]
+path = "$work/db"
+[delivery]
+max_in_flight = 1024
+connections_per_origin = 16
+[[source]]
+name = "bench"
+format = "generic"
+id_pointer = "/id"
+[[subscription]]
+name = "sink"
+url = "https://127.0.0.1:$SINK/sink"
+events = ["bench.event"]
+max_in_flight = 256
+tls = { ca = "$work/ca.pem" }
+TOML
+build/hookd --config "$work/hookd.toml" --log-level warn 2>"$work/hookd.log" &
+hookd_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HOOKD/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+lines() { [ -f "$work/deliveries.log" ] && wc -l < "$work/deliveries.log" || echo 0; }
+wait_lines() {  # until the log has $1 lines or 120 s pass
+  for _ in $(seq 1200); do [ "$(lines)" -ge "$1" ] && return 0; sleep 0.1; done
+  echo "only $(lines) of $1 deliveries arrived" >&2
+}
+
+# 1. wrk straight at nginx over HTTPS keep-alive (16 connections, as hookd's pool).
+base=$(wrk -t2 -c16 -d"${secs}s" -s bench/ingest.lua "https://127.0.0.1:$SINK/direct" -- direct | grep '^RESULT')
+base_rps=$(sed 's/.*rps=\([0-9]*\).*/\1/' <<<"$base")
+: > "$work/deliveries.log"  # nginx appends (O_APPEND), so truncating is safe
+
+# 2. Throughput: ingest as fast as hookd acks for $secs, then let delivery drain.
+ing=$(wrk -t2 -c64 -d"${secs}s" -s bench/ingest.lua "http://127.0.0.1:$HOOKD/event/bench" -- tput | grep '^RESULT')
+ing_rps=$(sed 's/.*rps=\([0-9]*\).*/\1/' <<<"$ing")
+total=$(awk -v r="$ing_rps" -v s="$secs" 'BEGIN{printf "%d", r*s*0.98}')
+wait_lines "$total"
+read -r first last n conns < <(awk '{ if (NR==1) f=$1; l=$1; c[$3]=1 } END { printf "%s %s %d %d\n", f, l, NR, length(c) }' "$work/deliveries.log")
+del_rps=$(awk -v a="$first" -v b="$last" -v n="$n" 'BEGIN{printf "%.0f", n/(b-a)}')
+
+# 3. Latency at a paced 1,000 events/s.
+: > "$work/deliveries.log"
+build/bench/paced_post "$HOOKD" /event/bench 1000 "$secs" > "$work/sent.txt"
+wait_lines "$(wc -l < "$work/sent.txt")"
+lat=$(awk 'NR==FNR { sent[$1 ".0"]=$2; next } ($2 in sent) { printf "%.3f\n", ($1*1e6 - sent[$2])/1000 }' \
+        "$work/sent.txt" "$work/deliveries.log" | sort -n |
+      awk '{ v[NR]=$1 } END { printf "p50_ms=%.1f p99_ms=%.1f n=%d", v[int(NR*0.5)+1], v[int(NR*0.99)+1], NR }')
+
+echo
+echo "deliveries to nginx over HTTPS keep-alive (${secs}s runs, body ~1.5 KB, nginx workers ${NGINX_WORKERS:-1})"
+printf '%-34s %s\n' "wrk -> nginx (16 conns) req/s" "$base_rps"
+printf '%-34s %s\n' "hookd ingest (64 conns) events/s" "$ing_rps"
+printf '%-34s %s  (%.2fx wrk)\n' "hookd deliveries/s" "$del_rps" "$(awk -v a="$del_rps" -v b="$base_rps" 'BEGIN{print a/b}')"
+printf '%-34s %s  (pool size 16)\n' "connections hookd opened" "$conns"
+printf '%-34s %s\n' "ingest->delivered at 1000/s" "$lat"

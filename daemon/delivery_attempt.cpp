@@ -1,0 +1,182 @@
+// DeliveryScheduler's attempt path: one POST of one delivery, its verdict
+// made durable, then acted on. See delivery_scheduler.hpp.
+#include "core/retry_policy.hpp"
+#include "daemon/delivery_scheduler.hpp"
+#include "daemon/delivery_state.hpp"
+#include "daemon/log.hpp"
+#include "daemon/store_async.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+namespace hookd::daemon {
+
+using delivery_detail::origin_key;
+using delivery_detail::wall_ms;
+
+namespace {
+// Storage could not record an outcome: try the delivery again after this.
+constexpr std::int64_t kStorageRetryMs = 1000;
+}  // namespace
+
+net::awaitable<error_code> DeliveryScheduler::persist(Delivery d, std::optional<Attempt> a) {
+  std::vector<storage::Store::DeliveryUpdate> updates;
+  updates.push_back({std::move(d), std::move(a)});
+  auto [ec] = co_await async_store_write(
+      [&](storage::Store::Done done) {
+        return store_.update_deliveries(std::move(updates), std::move(done));
+      },
+      use_tuple);
+  co_return ec;
+}
+
+void DeliveryScheduler::pause_subscription(const std::string& name, std::string reason) {
+  SubState& s = sub_state(name);
+  if (s.paused) return;
+  s.paused = true;
+  s.reason = reason;
+  log::warn("subscription.paused", {{"sub", name}, {"reason", reason}});
+  SubscriptionState st{true, std::move(reason), wall_ms()};
+  auto ec = store_.put_subscription_state(name, st, [name](error_code ec) {
+    if (ec) log::error("subscription.pause_not_saved", {{"sub", name}, {"error", ec.message()}});
+  });
+  if (ec) log::error("subscription.pause_not_saved", {{"sub", name}, {"error", ec.message()}});
+}
+
+void DeliveryScheduler::release_origin(const std::string& key, bool success, Duration retry_delay) {
+  auto it = origins_.find(key);
+  if (it == origins_.end()) return;
+  OriginState& o = *it->second;
+  bool was_failing = o.failing();
+  if (was_failing) o.probing = false;
+  if (success) {
+    if (was_failing) log::info("origin.recovered", {{"origin", key}, {"waiting", o.blocked.size()}});
+    o.consecutive_failures = 0;
+    while (!o.blocked.empty()) {
+      make_ready(o.blocked.front());
+      o.blocked.pop_front();
+    }
+    return;
+  }
+  ++o.consecutive_failures;
+  if (!was_failing && o.failing()) log::warn("origin.failing", {{"origin", key}});
+  if (was_failing && !o.blocked.empty()) {
+    // The next probe goes when the failed one would have retried.
+    Token next = o.blocked.front();
+    o.blocked.pop_front();
+    schedule_at(next, wall_ms() + std::max<std::int64_t>(retry_delay.count(), kTick.count()));
+  }
+}
+
+void DeliveryScheduler::abandon_probe(const std::string& key) {
+  auto it = origins_.find(key);
+  if (it == origins_.end() || !it->second->probing) return;
+  OriginState& o = *it->second;
+  o.probing = false;
+  if (!o.blocked.empty()) {
+    make_ready(o.blocked.front());
+    o.blocked.pop_front();
+  }
+}
+
+net::awaitable<void> DeliveryScheduler::attempt(Token t) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  // co_spawn runs a coroutine inline up to its first suspension; start on a
+  // fresh stack so that dispatch() never recurses into itself.
+  co_await net::post(ioc_, use_tuple);
+  auto cfg = config_;  // this attempt runs under the config it started with
+  const std::string id(items_[t].delivery_id());
+  const std::string sub_name = sub_names_[items_[t].sub];
+  SubState& s = sub_state(sub_name);
+  auto done = [&] {
+    --in_flight_;
+    --s.in_flight;
+    --counters_[sub_name].in_flight;
+    dispatch();
+  };
+  auto sc = std::find_if(cfg->subscriptions.begin(), cfg->subscriptions.end(),
+                         [&](const SubscriptionConfig& c) { return c.name == sub_name; });
+  auto url = sc != cfg->subscriptions.end() ? parse_target_url(sc->url) : std::nullopt;
+  auto stored = store_.get_delivery(id);
+  if (!url || !stored || !*stored || (*stored)->state != DeliveryState::pending) {
+    // Already finished (a re-sent enqueue), or its subscription is gone.
+    if (url) abandon_probe(origin_key(*url));
+    free_item(t);
+    done();
+    co_return;
+  }
+  Delivery d = std::move(**stored);
+  auto event = store_.get_event(d.event_id);
+  const std::uint32_t number = d.attempts + 1;
+  const std::int64_t started = wall_ms();
+  PostResult res;
+  if (!event || !*event) {
+    res.error = "event " + d.event_id + " missing from storage";
+  } else {
+    OutgoingRequest req = build_delivery_request(**event, d, number, *sc, *url,
+                                                 cfg->delivery.user_agent, started / 1000);
+    res = co_await pool_.post(*url, sc->tls ? &*sc->tls : nullptr, req, sc->timeout);
+  }
+  std::optional<Duration> retry_after;
+  if (!res.retry_after.empty()) retry_after = parse_retry_after(res.retry_after, started / 1000);
+  AttemptVerdict verdict = classify_attempt(res.status, retry_after, number, sc->retry, rng_);
+  if (!event || !*event) verdict = {Outcome::dead, Duration{0}};
+
+  const std::string what = res.status ? "HTTP " + std::to_string(res.status) : res.error;
+  // Only failures of the origin itself count toward probing it; a 4xx is
+  // about this subscription's request, not about the server.
+  const bool origin_ok = res.status != 0 && res.status < 500 && res.status != 429;
+  Attempt a{number, started, res.latency.count(), res.status, res.error, res.body_excerpt};
+  d.attempts = number;
+  d.updated_ms = wall_ms();
+  d.last_error = what;
+  switch (verdict.outcome) {
+    case Outcome::delivered:
+      d.state = DeliveryState::delivered;
+      d.last_error.clear();
+      break;
+    case Outcome::retry_later: d.next_attempt_ms = d.updated_ms + verdict.delay.count(); break;
+    case Outcome::dead: d.state = DeliveryState::dead; break;
+    case Outcome::gone: d.next_attempt_ms = d.updated_ms; break;
+  }
+  const std::int64_t next_ms = d.next_attempt_ms;
+  if (auto ec = co_await persist(std::move(d), std::move(a))) {
+    // Not recorded: the delivery stays as it was in storage; try it again.
+    log::error("delivery.record_failed", {{"sub", sub_name}, {"delivery", id}, {"error", ec.message()}});
+    schedule_at(t, wall_ms() + kStorageRetryMs);
+    release_origin(origin_key(*url), false, Duration{kStorageRetryMs});
+    done();
+    co_return;
+  }
+  auto& counters = counters_[sub_name];
+  switch (verdict.outcome) {
+    case Outcome::delivered:
+      ++counters.delivered;
+      log::debug("delivery.delivered", {{"sub", sub_name}, {"delivery", id}, {"attempt", number}});
+      free_item(t);
+      break;
+    case Outcome::retry_later:
+      ++counters.failed_attempts;
+      log::info("delivery.retry", {{"sub", sub_name}, {"delivery", id}, {"attempt", number},
+                                   {"delay_ms", verdict.delay.count()}, {"error", what}});
+      schedule_at(t, next_ms);
+      break;
+    case Outcome::dead:
+      ++counters.failed_attempts;
+      ++counters.dead;
+      log::warn("delivery.dead", {{"sub", sub_name}, {"delivery", id}, {"attempts", number},
+                                  {"error", what}});
+      free_item(t);
+      break;
+    case Outcome::gone:
+      ++counters.failed_attempts;
+      pause_subscription(sub_name, "410 Gone from subscriber");
+      make_ready(t);  // waits in the paused subscription's queue
+      break;
+  }
+  release_origin(origin_key(*url), origin_ok, verdict.delay);
+  done();
+}
+
+}  // namespace hookd::daemon

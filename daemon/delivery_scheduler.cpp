@@ -1,0 +1,197 @@
+#include "daemon/delivery_scheduler.hpp"
+#include "daemon/delivery_state.hpp"
+
+#include "core/retry_policy.hpp"
+#include "daemon/log.hpp"
+#include "daemon/store_async.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace hookd::daemon {
+
+using delivery_detail::kProbeThreshold;
+using delivery_detail::origin_key;
+using delivery_detail::wall_ms;
+
+DeliveryScheduler::DeliveryScheduler(net::io_context& ioc, storage::Store& store, ConnPool& pool,
+                                     std::shared_ptr<const Config> config)
+    : ioc_(ioc),
+      store_(store),
+      pool_(pool),
+      wheel_(1024, 0),
+      epoch_(Clock::now()),
+      wake_(ioc),
+      rng_(std::random_device{}()) {
+  set_config(std::move(config));
+}
+
+DeliveryScheduler::~DeliveryScheduler() = default;
+
+std::uint64_t DeliveryScheduler::now_tick() const {
+  return static_cast<std::uint64_t>((Clock::now() - epoch_) / kTick);
+}
+
+DeliveryScheduler::SubState& DeliveryScheduler::sub_state(std::string_view name) {
+  auto it = subs_.find(name);
+  if (it != subs_.end()) return *it->second;
+  auto s = std::make_unique<SubState>();
+  s->name = std::string(name);
+  s->index = static_cast<std::uint16_t>(sub_names_.size());
+  sub_names_.push_back(s->name);
+  counters_[s->name];
+  return *subs_.emplace(s->name, std::move(s)).first->second;
+}
+
+void DeliveryScheduler::set_config(std::shared_ptr<const Config> config) {
+  config_ = std::move(config);
+  for (const auto& sc : config_->subscriptions) sub_state(sc.name);
+  if (!stopped_) dispatch();
+}
+
+result<std::size_t> DeliveryScheduler::start() {
+  auto states = store_.load_subscription_states();
+  if (!states) return states.error();
+  for (const auto& [name, st] : *states) {
+    SubState& s = sub_state(name);
+    s.paused = st.paused;
+    s.reason = st.reason;
+  }
+  auto pending = store_.load_pending();
+  if (!pending) return pending.error();
+  for (const Delivery& d : *pending) {
+    Token t = add_item(d.id, d.subscription);
+    schedule_at(t, d.next_attempt_ms);
+  }
+  net::co_spawn(ioc_, timer_loop(), [](std::exception_ptr e) {
+    if (e) log::error("bug.exception", {{"where", "delivery.timer_loop"}});
+  });
+  dispatch();
+  return pending->size();
+}
+
+void DeliveryScheduler::stop() {
+  stopped_ = true;
+  wake_.cancel();
+}
+
+void DeliveryScheduler::enqueue(const std::vector<Delivery>& deliveries) {
+  for (const Delivery& d : deliveries) make_ready(add_item(d.id, d.subscription));
+  dispatch();
+}
+
+DeliveryScheduler::Token DeliveryScheduler::add_item(std::string_view delivery_id,
+                                                     std::string_view subscription) {
+  Token t;
+  if (!free_items_.empty()) {
+    t = free_items_.back();
+    free_items_.pop_back();
+  } else {
+    t = static_cast<Token>(items_.size());
+    items_.emplace_back();
+  }
+  Item& item = items_[t];
+  item.id_len = static_cast<std::uint8_t>(std::min(delivery_id.size(), item.id.size()));
+  std::memcpy(item.id.data(), delivery_id.data(), item.id_len);
+  SubState& s = sub_state(subscription);
+  item.sub = s.index;
+  item.live = true;
+  ++live_items_;
+  ++counters_[s.name].pending;
+  return t;
+}
+
+void DeliveryScheduler::free_item(Token t) {
+  Item& item = items_[t];
+  if (!item.live) return;
+  item.live = false;
+  --live_items_;
+  --counters_[sub_names_[item.sub]].pending;
+  free_items_.push_back(t);
+}
+
+void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms) {
+  std::int64_t delay = due_wall_ms - wall_ms();
+  if (delay <= 0) {
+    make_ready(t);
+    return;
+  }
+  std::uint64_t due = now_tick() + static_cast<std::uint64_t>((delay + kTick.count() - 1) / kTick.count());
+  wheel_.schedule(t, due);
+  if (due < armed_tick_) wake_.cancel();  // the loop re-arms for the earlier tick
+}
+
+void DeliveryScheduler::make_ready(Token t) {
+  SubState& s = *subs_.find(sub_names_[items_[t].sub])->second;
+  s.ready.push_back(t);
+}
+
+net::awaitable<void> DeliveryScheduler::timer_loop() {
+  co_await net::this_coro::throw_if_cancelled(false);
+  std::vector<std::uint64_t> due;
+  while (!stopped_) {
+    armed_tick_ = wheel_.next_due_tick();
+    if (armed_tick_ == UINT64_MAX)
+      wake_.expires_at(Clock::time_point::max());
+    else
+      wake_.expires_at(epoch_ + armed_tick_ * kTick);
+    co_await wake_.async_wait(use_tuple);
+    due.clear();
+    wheel_.advance(now_tick(), due);
+    for (auto token : due) make_ready(static_cast<Token>(token));
+    if (!due.empty()) dispatch();
+  }
+}
+
+void DeliveryScheduler::dispatch() {
+  if (stopped_ || sub_names_.empty()) return;
+  const Config& cfg = *config_;
+  const std::size_t n = sub_names_.size();
+  bool progress = true;
+  while (progress && in_flight_ < cfg.delivery.max_in_flight) {
+    progress = false;
+    for (std::size_t k = 0; k < n && in_flight_ < cfg.delivery.max_in_flight; ++k) {
+      std::size_t idx = (rr_next_ + k) % n;
+      SubState& s = *subs_.find(sub_names_[idx])->second;
+      if (s.ready.empty() || s.paused) continue;
+      auto sc = std::find_if(cfg.subscriptions.begin(), cfg.subscriptions.end(),
+                             [&](const SubscriptionConfig& c) { return c.name == s.name; });
+      if (sc == cfg.subscriptions.end()) {
+        // Removed from the config: its deliveries stay pending in storage and
+        // resume if a subscription of that name comes back (at the next start).
+        while (!s.ready.empty()) {
+          free_item(s.ready.front());
+          s.ready.pop_front();
+        }
+        continue;
+      }
+      if (!sc->enabled || s.in_flight >= sc->max_in_flight) continue;
+      auto url = parse_target_url(sc->url);
+      if (!url) continue;  // validated at load; unreachable
+      OriginState& o = [&]() -> OriginState& {
+        auto& p = origins_[origin_key(*url)];
+        if (!p) p = std::make_unique<OriginState>();
+        return *p;
+      }();
+      Token t = s.ready.front();
+      s.ready.pop_front();
+      progress = true;
+      if (o.failing()) {
+        if (o.probing) {
+          o.blocked.push_back(t);
+          continue;
+        }
+        o.probing = true;
+      }
+      ++in_flight_;
+      ++s.in_flight;
+      ++counters_[s.name].in_flight;
+      rr_next_ = idx + 1;
+      net::co_spawn(ioc_, attempt(t), [](std::exception_ptr e) {
+        if (e) log::error("bug.exception", {{"where", "delivery.attempt"}});
+      });
+    }
+  }
+}
+
+}  // namespace hookd::daemon

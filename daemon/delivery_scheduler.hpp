@@ -1,0 +1,114 @@
+#pragma once
+// DeliveryScheduler: drives every pending delivery to its subscriber.
+//
+// Pending deliveries are held in memory as small items (delivery id and
+// subscription) in a slab; those waiting for a retry sit on a TimerWheel
+// that one steady_timer sleeps on until the next due tick (no polling).
+// New deliveries from ingest skip the wheel and start at once. Due items go
+// to a per-subscription ready queue; dispatch() starts attempts round-robin
+// across subscriptions within the global and per-subscription max_in_flight,
+// so a hanging or failing subscription uses only its own share. An origin
+// that fails repeatedly gets one probe at a time; the others wait (without
+// spending attempts) until a probe succeeds, then drain at full speed.
+//
+// An attempt's outcome (and its attempt record) is written durably before it
+// is acted on: a delivered delivery is never sent again after a restart, and
+// a pending one always is (at-least-once).
+//
+// Threads: io thread only. Lifetime: the store and the pool outlive it.
+
+#include "core/config.hpp"
+#include "core/event.hpp"
+#include "core/outgoing.hpp"
+#include "core/timer_wheel.hpp"
+#include "daemon/conn_pool.hpp"
+#include "daemon/net.hpp"
+#include "storage/store.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace hookd::daemon {
+
+struct SubscriptionCounters {
+  std::uint64_t delivered = 0;
+  std::uint64_t failed_attempts = 0;
+  std::uint64_t dead = 0;
+  std::uint64_t pending = 0;    // in memory now (ready, waiting, in flight)
+  std::uint64_t in_flight = 0;
+};
+
+class DeliveryScheduler {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::milliseconds kTick{10};
+
+  DeliveryScheduler(net::io_context& ioc, storage::Store& store, ConnPool& pool,
+                    std::shared_ptr<const Config> config);
+  ~DeliveryScheduler();
+
+  // Loads subscription states and every pending delivery from storage and
+  // starts the timer loop. Returns how many deliveries were loaded.
+  result<std::size_t> start();
+  // Applies a new config: later attempts use the new subscription settings.
+  void set_config(std::shared_ptr<const Config> config);
+  // Deliveries just made durable by ingest: attempted at once.
+  void enqueue(const std::vector<Delivery>& deliveries);
+  // Stops starting attempts; in-flight ones finish.
+  void stop();
+
+  std::size_t in_flight() const noexcept { return in_flight_; }
+  std::size_t pending() const noexcept { return live_items_; }
+  const std::map<std::string, SubscriptionCounters>& counters() const { return counters_; }
+
+  struct Item;
+  struct SubState;
+  struct OriginState;
+
+ private:
+  using Token = std::uint32_t;
+
+  Token add_item(std::string_view delivery_id, std::string_view subscription);
+  void free_item(Token t);
+  void schedule_at(Token t, std::int64_t due_wall_ms);
+  void make_ready(Token t);
+  void dispatch();
+  net::awaitable<void> timer_loop();
+  net::awaitable<void> attempt(Token t);
+  net::awaitable<error_code> persist(Delivery d, std::optional<Attempt> a);
+  void pause_subscription(const std::string& name, std::string reason);
+  void release_origin(const std::string& origin, bool success, Duration retry_delay);
+  void abandon_probe(const std::string& origin);
+  std::uint64_t now_tick() const;
+  SubState& sub_state(std::string_view name);
+
+  net::io_context& ioc_;
+  storage::Store& store_;
+  ConnPool& pool_;
+  std::shared_ptr<const Config> config_;
+  TimerWheel wheel_;
+  Clock::time_point epoch_;
+  net::steady_timer wake_;
+  std::uint64_t armed_tick_ = UINT64_MAX;
+  std::vector<Item> items_;
+  std::vector<Token> free_items_;
+  std::size_t live_items_ = 0;
+  std::map<std::string, std::unique_ptr<SubState>, std::less<>> subs_;
+  std::vector<std::string> sub_names_;  // index -> name (items keep the index)
+  std::unordered_map<std::string, std::unique_ptr<OriginState>> origins_;
+  std::map<std::string, SubscriptionCounters> counters_;
+  std::size_t in_flight_ = 0;
+  std::size_t rr_next_ = 0;  // round-robin position over subscriptions
+  bool stopped_ = false;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace hookd::daemon

@@ -1,0 +1,55 @@
+#pragma once
+// DeliveryScheduler's private state, shared by delivery_scheduler.cpp and
+// delivery_attempt.cpp. Not for other users.
+
+#include "daemon/delivery_scheduler.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace hookd::daemon {
+
+namespace delivery_detail {
+
+// Consecutive failed attempts after which an origin is probed one at a time.
+constexpr int kProbeThreshold = 3;
+
+inline std::int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+inline std::string origin_key(const TargetUrl& url) {
+  return std::string(url.tls ? "https://" : "http://") + url.host + ":" + std::to_string(url.port);
+}
+
+}  // namespace delivery_detail
+
+// A pending delivery in memory: its id and its subscription (index into
+// sub_names_); about 40 bytes, so a million pending retries stay small.
+struct DeliveryScheduler::Item {
+  std::array<char, 32> id{};  // ULID + "." + ordinal fits
+  std::uint8_t id_len = 0;
+  std::uint16_t sub = 0;
+  bool live = false;
+  std::string_view delivery_id() const { return {id.data(), id_len}; }
+};
+
+struct DeliveryScheduler::SubState {
+  std::string name;
+  std::uint16_t index = 0;
+  std::deque<Token> ready;  // due, waiting for capacity (or for a resume)
+  std::size_t in_flight = 0;
+  bool paused = false;
+  std::string reason;
+};
+
+struct DeliveryScheduler::OriginState {
+  int consecutive_failures = 0;
+  bool probing = false;       // a probe is in flight
+  std::deque<Token> blocked;  // due, waiting for the origin to recover
+  bool failing() const { return consecutive_failures >= delivery_detail::kProbeThreshold; }
+};
+
+
+}  // namespace hookd::daemon

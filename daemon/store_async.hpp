@@ -1,0 +1,44 @@
+#pragma once
+// Awaiting the store's writer from the io thread: the store calls `done` on
+// its writer thread; the completion is posted back to the awaiting
+// coroutine's executor, so the coroutine resumes on the io thread.
+
+#include "core/errors.hpp"
+#include "daemon/net.hpp"
+#include "storage/store.hpp"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+
+#include <memory>
+#include <utility>
+
+namespace hookd::daemon {
+
+// `submit(done)` queues one write and returns an error when it could not be
+// queued (then `done` is never called). Completes with the write's error_code.
+template <class Submit, class Token>
+auto async_store_write(Submit submit, Token&& token) {
+  return net::async_initiate<Token, void(error_code)>(
+      [](auto handler, Submit submit) {
+        using H = decltype(handler);
+        auto ex = net::get_associated_executor(handler);
+        struct State {
+          H handler;
+          net::executor_work_guard<decltype(ex)> work;
+        };
+        auto state = std::make_shared<State>(State{std::move(handler), net::make_work_guard(ex)});
+        auto complete = [state](error_code ec) {
+          auto ex = state->work.get_executor();
+          net::post(ex, [state, ec]() mutable {
+            state->work.reset();
+            std::move(state->handler)(ec);
+          });
+        };
+        if (auto ec = submit(storage::Store::Done(complete))) complete(ec);
+      },
+      token, std::move(submit));
+}
+
+}  // namespace hookd::daemon
