@@ -1,14 +1,14 @@
 -- wrk script: POSTs a distinct ~1.5 KB JSON event per request, so that
 -- hookd stores every one (no duplicates). Same bytes shape for nginx.
-local counter = 0
-local tid = 0
-local threads = {}
+-- Each wrk thread has its own Lua state: setup() (main state) numbers the
+-- threads and sets the global `tid` in each thread's state.
 local pad = string.rep("x", 1400)
+local started = 0
+local counter = 0
 
 function setup(thread)
-  tid = tid + 1
-  thread:set("tid", tid)
-  table.insert(threads, thread)
+  started = started + 1
+  thread:set("tid", started)
 end
 
 function init(args)
@@ -24,9 +24,8 @@ function request()
 end
 
 function done(summary, latency, requests)
-  local non2xx = summary.errors.status
-  io.write(string.format("RESULT rps=%.0f p50_us=%d p99_us=%d errors=%d non2xx=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50),
+  io.write(string.format("RESULT n=%d rps=%.0f p50_us=%d p99_us=%d errors=%d non2xx=%d\n",
+    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50),
     latency:percentile(99), summary.errors.connect + summary.errors.read +
-    summary.errors.write + summary.errors.timeout, non2xx))
+    summary.errors.write + summary.errors.timeout, summary.errors.status))
 end

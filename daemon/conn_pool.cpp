@@ -241,7 +241,8 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
       out.retry_after = std::move(ex.retry_after);
       out.body_excerpt = std::move(ex.body_excerpt);
       bool keep =
-          ex.keep_alive && ++lease.connection->requests < options.max_requests_per_connection;
+          ex.keep_alive && (++lease.connection->requests < options.max_requests_per_connection ||
+                             options.max_requests_per_connection == 0);
       release(*origin, std::move(lease.connection), keep);
       co_return out;
     }

@@ -29,7 +29,9 @@ namespace hookd::daemon {
 struct PoolOptions {
   std::uint32_t connections_per_origin = 16;
   Duration idle_timeout{30'000};  // shorter than typical server keep-alive
-  std::uint32_t max_requests_per_connection = 10'000;
+  // Requests after which a connection is retired; 0: no limit. Servers set
+  // their own (nginx keepalive_requests), and close with Connection: close.
+  std::uint32_t max_requests_per_connection = 0;
   std::string ca_path;  // system trust store directory override; empty: OpenSSL defaults
 };
 

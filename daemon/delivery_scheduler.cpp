@@ -57,17 +57,17 @@ result<std::size_t> DeliveryScheduler::start() {
     s.paused = st.paused;
     s.reason = st.reason;
   }
-  auto pending = store_.load_pending();
-  if (!pending) return pending.error();
-  for (const Delivery& d : *pending) {
-    Token t = add_item(d.id, d.subscription);
-    schedule_at(t, d.next_attempt_ms);
-  }
+  std::size_t loaded = 0;
+  auto ec = store_.for_each_pending([&](const Delivery& d) {
+    schedule_at(add_item(d.id, d.subscription), d.next_attempt_ms);
+    ++loaded;
+  });
+  if (ec) return ec;
   net::co_spawn(ioc_, timer_loop(), [](std::exception_ptr e) {
     if (e) log::error("bug.exception", {{"where", "delivery.timer_loop"}});
   });
   dispatch();
-  return pending->size();
+  return loaded;
 }
 
 void DeliveryScheduler::stop() {

@@ -196,7 +196,7 @@ result<std::vector<Event>> Store::list_events(std::string_view after,
   return out;
 }
 
-result<std::vector<Delivery>> Store::load_pending() {
+error_code Store::for_each_pending(const std::function<void(const Delivery&)>& fn) {
   Database& db = *impl_->db;
   // One snapshot for the index and the records, so they agree even while
   // the writer moves deliveries in and out of the index.
@@ -205,10 +205,9 @@ result<std::vector<Delivery>> Store::load_pending() {
 
   std::unique_ptr<rocksdb::Iterator> it(
       db.db().NewIterator(options, db.pending()));
-  std::vector<Delivery> out;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view id = pending_key_delivery_id(view(it->key()));
-    if (id.empty()) return error_code(storage_errc::invalid_record);
+    if (id.empty()) return storage_errc::invalid_record;
     auto value = db.get(options, db.deliveries(), id);
     if (!value) return value.error();
     // The writer keeps index and records in one batch, so a dangling or
@@ -217,9 +216,14 @@ result<std::vector<Delivery>> Store::load_pending() {
     auto d = decode_delivery(**value);
     if (!d) return d.error();
     if (d->state != DeliveryState::pending) continue;
-    out.push_back(std::move(*d));
+    fn(*d);
   }
-  if (auto ec = to_error_code(it->status())) return ec;
+  return to_error_code(it->status());
+}
+
+result<std::vector<Delivery>> Store::load_pending() {
+  std::vector<Delivery> out;
+  if (auto ec = for_each_pending([&](const Delivery& d) { out.push_back(d); })) return ec;
   return out;
 }
 

@@ -153,6 +153,9 @@ class Store {
                                          std::size_t limit);
   // Every pending delivery, in due-time order.
   result<std::vector<Delivery>> load_pending();
+  // The same, one delivery at a time (in due-time order), without holding
+  // them all: what the scheduler uses to rebuild its wheel at start.
+  error_code for_each_pending(const std::function<void(const Delivery&)>& fn);
 
   // Deletes events older than the retention with their deliveries, attempts
   // and index keys, keeping any event that still has a pending delivery.
