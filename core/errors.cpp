@@ -54,7 +54,25 @@ class ConfigCategory final : public boost::system::error_category {
   }
 };
 
+class DeliveryCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "hookd.delivery"; }
+  std::string message(int ev) const override {
+    switch (static_cast<delivery_errc>(ev)) {
+      case delivery_errc::ok: return "ok";
+      case delivery_errc::already_delivered: return "already delivered";
+      case delivery_errc::unknown_subscription: return "no such subscription";
+    }
+    return "unknown delivery error";
+  }
+};
+
 }  // namespace
+
+const boost::system::error_category& delivery_category() noexcept {
+  static const DeliveryCategory c;
+  return c;
+}
 
 const boost::system::error_category& ingest_category() noexcept {
   static const IngestCategory c;

@@ -39,6 +39,13 @@ enum class storage_errc {
   invalid_record,   // a stored value does not decode
 };
 
+// Delivery and admin operations refused for the state they find.
+enum class delivery_errc {
+  ok = 0,
+  already_delivered = 1,  // 409: nothing to retry
+  unknown_subscription,   // 404
+};
+
 // Configuration problems (the details go into ConfigError messages).
 enum class config_errc {
   ok = 0,
@@ -49,12 +56,16 @@ enum class config_errc {
 const boost::system::error_category& ingest_category() noexcept;
 const boost::system::error_category& storage_category() noexcept;
 const boost::system::error_category& config_category() noexcept;
+const boost::system::error_category& delivery_category() noexcept;
 
 inline error_code make_error_code(ingest_errc e) noexcept {
   return {static_cast<int>(e), ingest_category()};
 }
 inline error_code make_error_code(storage_errc e) noexcept {
   return {static_cast<int>(e), storage_category()};
+}
+inline error_code make_error_code(delivery_errc e) noexcept {
+  return {static_cast<int>(e), delivery_category()};
 }
 inline error_code make_error_code(config_errc e) noexcept {
   return {static_cast<int>(e), config_category()};
@@ -69,4 +80,6 @@ template <>
 struct is_error_code_enum<hookd::storage_errc> : std::true_type {};
 template <>
 struct is_error_code_enum<hookd::config_errc> : std::true_type {};
+template <>
+struct is_error_code_enum<hookd::delivery_errc> : std::true_type {};
 }  // namespace boost::system

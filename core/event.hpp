@@ -59,6 +59,9 @@ struct Delivery {
   std::int64_t created_ms = 0;
   std::int64_t updated_ms = 0;
   std::string last_error;
+  // Attempts made before an operator's last retry of this delivery: the
+  // retry policy's budget counts attempts - attempt_base.
+  std::uint32_t attempt_base = 0;
 };
 
 // One delivery attempt as recorded in storage (SPEC section 5: every attempt

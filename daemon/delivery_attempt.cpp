@@ -44,15 +44,18 @@ void DeliveryScheduler::pause_subscription(const std::string& name, std::string 
   if (ec) log::error("subscription.pause_not_saved", {{"sub", name}, {"error", ec.message()}});
 }
 
-void DeliveryScheduler::release_origin(const std::string& key, bool success, Duration retry_delay) {
+void DeliveryScheduler::release_origin(const std::string& key, Token t, bool success,
+                                       Duration retry_delay) {
   auto it = origins_.find(key);
   if (it == origins_.end()) return;
   OriginState& o = *it->second;
-  bool was_failing = o.failing();
-  if (was_failing) o.probing = false;
+  const bool was_failing = o.failing();
+  const bool was_probe = o.probing && o.probe == t;
+  if (was_probe) o.probing = false;
   if (success) {
     if (was_failing) log::info("origin.recovered", {{"origin", key}, {"waiting", o.blocked.size()}});
     o.consecutive_failures = 0;
+    o.wake_pending = false;
     while (!o.blocked.empty()) {
       make_ready(o.blocked.front());
       o.blocked.pop_front();
@@ -60,18 +63,19 @@ void DeliveryScheduler::release_origin(const std::string& key, bool success, Dur
     return;
   }
   ++o.consecutive_failures;
-  if (!was_failing && o.failing()) log::warn("origin.failing", {{"origin", key}});
-  if (was_failing && !o.blocked.empty()) {
+  if (was_probe || (!was_failing && o.failing())) {
     // The next probe goes when the failed one would have retried.
-    Token next = o.blocked.front();
-    o.blocked.pop_front();
-    schedule_at(next, wall_ms() + std::max<std::int64_t>(retry_delay.count(), kTick.count()));
+    auto ticks = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(1, (retry_delay.count() + kTick.count() - 1) / kTick.count()));
+    o.cooldown_tick = now_tick() + ticks;
+    o.wake_pending = false;
+    if (!was_failing) log::warn("origin.failing", {{"origin", key}});
   }
 }
 
-void DeliveryScheduler::abandon_probe(const std::string& key) {
+void DeliveryScheduler::abandon_probe(const std::string& key, Token t) {
   auto it = origins_.find(key);
-  if (it == origins_.end() || !it->second->probing) return;
+  if (it == origins_.end() || !it->second->probing || it->second->probe != t) return;
   OriginState& o = *it->second;
   o.probing = false;
   if (!o.blocked.empty()) {
@@ -101,7 +105,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   auto stored = store_.get_delivery(id);
   if (!url || !stored || !*stored || (*stored)->state != DeliveryState::pending) {
     // Already finished (a re-sent enqueue), or its subscription is gone.
-    if (url) abandon_probe(origin_key(*url));
+    if (url) abandon_probe(origin_key(*url), t);
     free_item(t);
     done();
     co_return;
@@ -120,7 +124,8 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   }
   std::optional<Duration> retry_after;
   if (!res.retry_after.empty()) retry_after = parse_retry_after(res.retry_after, started / 1000);
-  AttemptVerdict verdict = classify_attempt(res.status, retry_after, number, sc->retry, rng_);
+  AttemptVerdict verdict =
+      classify_attempt(res.status, retry_after, number - d.attempt_base, sc->retry, rng_);
   if (!event || !*event) verdict = {Outcome::dead, Duration{0}};
 
   const std::string what = res.status ? "HTTP " + std::to_string(res.status) : res.error;
@@ -145,11 +150,18 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     // Not recorded: the delivery stays as it was in storage; try it again.
     log::error("delivery.record_failed", {{"sub", sub_name}, {"delivery", id}, {"error", ec.message()}});
     schedule_at(t, wall_ms() + kStorageRetryMs);
-    release_origin(origin_key(*url), false, Duration{kStorageRetryMs});
+    abandon_probe(origin_key(*url), t);  // not the origin's fault
     done();
     co_return;
   }
   auto& counters = counters_[sub_name];
+  if (event && *event) {
+    double seconds = static_cast<double>(res.latency.count()) / 1e6;
+    auto bucket = std::lower_bound(kLatencyBuckets.begin(), kLatencyBuckets.end(), seconds);
+    ++counters.latency_buckets[static_cast<std::size_t>(bucket - kLatencyBuckets.begin())];
+    counters.latency_sum_seconds += seconds;
+    ++counters.latency_count;
+  }
   switch (verdict.outcome) {
     case Outcome::delivered:
       ++counters.delivered;
@@ -158,13 +170,14 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
       break;
     case Outcome::retry_later:
       ++counters.failed_attempts;
-      log::info("delivery.retry", {{"sub", sub_name}, {"delivery", id}, {"attempt", number},
+      log::debug("delivery.retry", {{"sub", sub_name}, {"delivery", id}, {"attempt", number},
                                    {"delay_ms", verdict.delay.count()}, {"error", what}});
       schedule_at(t, next_ms);
       break;
     case Outcome::dead:
       ++counters.failed_attempts;
       ++counters.dead;
+      ++s.dead_total;
       log::warn("delivery.dead", {{"sub", sub_name}, {"delivery", id}, {"attempts", number},
                                   {"error", what}});
       free_item(t);
@@ -175,7 +188,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
       make_ready(t);  // waits in the paused subscription's queue
       break;
   }
-  release_origin(origin_key(*url), origin_ok, verdict.delay);
+  release_origin(origin_key(*url), t, origin_ok, verdict.delay);
   done();
 }
 

@@ -57,6 +57,10 @@ result<std::size_t> DeliveryScheduler::start() {
     s.paused = st.paused;
     s.reason = st.reason;
   }
+  auto counts = store_.count_deliveries();
+  if (!counts) return counts.error();
+  for (const auto& [key, n] : *counts)
+    if (key.second == DeliveryState::dead) sub_state(key.first).dead_total = n;
   std::size_t loaded = 0;
   auto ec = store_.for_each_pending([&](const Delivery& d) {
     schedule_at(add_item(d.id, d.subscription), d.next_attempt_ms);
@@ -117,11 +121,12 @@ void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms) {
     return;
   }
   std::uint64_t due = now_tick() + static_cast<std::uint64_t>((delay + kTick.count() - 1) / kTick.count());
-  wheel_.schedule(t, due);
+  items_[t].handle = wheel_.schedule(t, due);
   if (due < armed_tick_) wake_.cancel();  // the loop re-arms for the earlier tick
 }
 
 void DeliveryScheduler::make_ready(Token t) {
+  items_[t].handle = TimerWheel::kInvalid;
   SubState& s = *subs_.find(sub_names_[items_[t].sub])->second;
   s.ready.push_back(t);
 }
@@ -181,7 +186,19 @@ void DeliveryScheduler::dispatch() {
           o.blocked.push_back(t);
           continue;
         }
+        if (now_tick() < o.cooldown_tick) {
+          if (o.wake_pending) {
+            o.blocked.push_back(t);
+          } else {
+            o.wake_pending = true;
+            items_[t].handle = wheel_.schedule(t, o.cooldown_tick);
+            if (o.cooldown_tick < armed_tick_) wake_.cancel();
+          }
+          continue;
+        }
+        o.wake_pending = false;
         o.probing = true;
+        o.probe = t;
       }
       ++in_flight_;
       ++s.in_flight;

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <random>
 #include <string>
@@ -38,12 +39,32 @@
 
 namespace hookd::daemon {
 
+// Attempt latency buckets (seconds) of hookd_delivery_duration_seconds.
+inline constexpr std::array<double, 11> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                           0.5,   1,    2.5,   5,    10};
+
 struct SubscriptionCounters {
   std::uint64_t delivered = 0;
   std::uint64_t failed_attempts = 0;
-  std::uint64_t dead = 0;
+  std::uint64_t dead = 0;       // dead-lettered since start
   std::uint64_t pending = 0;    // in memory now (ready, waiting, in flight)
   std::uint64_t in_flight = 0;
+  // Non-cumulative counts per kLatencyBuckets bound, then +Inf.
+  std::array<std::uint64_t, kLatencyBuckets.size() + 1> latency_buckets{};
+  double latency_sum_seconds = 0;
+  std::uint64_t latency_count = 0;
+};
+
+// What the admin API shows of a subscription.
+struct SubscriptionStatus {
+  std::string name;
+  std::string url;            // without query string
+  bool enabled = true;        // in the current config and enabled there
+  bool paused = false;
+  std::string paused_reason;
+  bool failing = false;       // its origin is being probed
+  SubscriptionCounters counters;
+  std::uint64_t dead_total = 0;  // dead deliveries in storage
 };
 
 class DeliveryScheduler {
@@ -65,6 +86,21 @@ class DeliveryScheduler {
   // Stops starting attempts; in-flight ones finish.
   void stop();
 
+  // Admin operations (SPEC section 5); io thread. Each change is durable
+  // before the coroutine completes. Unknown names and ids: storage_errc::not_found;
+  // retrying a delivered delivery: delivery_errc::already_delivered.
+  std::vector<SubscriptionStatus> subscriptions() const;
+  std::optional<SubscriptionStatus> subscription(std::string_view name) const;
+  net::awaitable<error_code> pause(std::string name);
+  net::awaitable<error_code> resume(std::string name);
+  // A pending delivery becomes due now; a dead one pending again with a fresh attempt budget.
+  net::awaitable<result<Delivery>> retry(std::string delivery_id);
+  // A new delivery to `name` for every stored event received in [since, until) it matches.
+  net::awaitable<result<std::size_t>> replay(std::string name, std::int64_t since_ms,
+                                             std::int64_t until_ms);
+  // Every dead delivery of `name` pending again with a fresh attempt budget.
+  net::awaitable<result<std::size_t>> redeliver_dead(std::string name);
+
   std::size_t in_flight() const noexcept { return in_flight_; }
   std::size_t pending() const noexcept { return live_items_; }
   const std::map<std::string, SubscriptionCounters>& counters() const { return counters_; }
@@ -85,8 +121,8 @@ class DeliveryScheduler {
   net::awaitable<void> attempt(Token t);
   net::awaitable<error_code> persist(Delivery d, std::optional<Attempt> a);
   void pause_subscription(const std::string& name, std::string reason);
-  void release_origin(const std::string& origin, bool success, Duration retry_delay);
-  void abandon_probe(const std::string& origin);
+  void release_origin(const std::string& origin, Token t, bool success, Duration retry_delay);
+  void abandon_probe(const std::string& origin, Token t);
   std::uint64_t now_tick() const;
   SubState& sub_state(std::string_view name);
 

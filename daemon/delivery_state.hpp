@@ -32,6 +32,7 @@ struct DeliveryScheduler::Item {
   std::uint8_t id_len = 0;
   std::uint16_t sub = 0;
   bool live = false;
+  TimerWheel::Handle handle = TimerWheel::kInvalid;  // while waiting on the wheel
   std::string_view delivery_id() const { return {id.data(), id_len}; }
 };
 
@@ -42,12 +43,21 @@ struct DeliveryScheduler::SubState {
   std::size_t in_flight = 0;
   bool paused = false;
   std::string reason;
+  std::uint64_t dead_total = 0;  // dead deliveries in storage
 };
 
+// An origin (scheme://host:port) that failed kProbeThreshold times in a row
+// is "failing": one probe at a time, none before cooldown_tick; everything
+// else due for it waits in `blocked` (spending no attempts) until a probe
+// succeeds. `wake_pending` marks the one item kept on the wheel to end the
+// cooldown, so that a blocked origin always has a way forward.
 struct DeliveryScheduler::OriginState {
   int consecutive_failures = 0;
   bool probing = false;       // a probe is in flight
-  std::deque<Token> blocked;  // due, waiting for the origin to recover
+  Token probe = 0;            // which item, while probing
+  std::uint64_t cooldown_tick = 0;
+  bool wake_pending = false;
+  std::deque<Token> blocked;
   bool failing() const { return consecutive_failures >= delivery_detail::kProbeThreshold; }
 };
 

@@ -184,6 +184,7 @@ std::string encode_delivery(const Delivery& d) {
   put_signed(out, d.created_ms);
   put_signed(out, d.updated_ms);
   put_string(out, d.last_error);
+  put_varint(out, d.attempt_base);
   return out;
 }
 
@@ -202,6 +203,7 @@ result<Delivery> decode_delivery(std::string_view bytes) {
   d.created_ms = r.signed_varint();
   d.updated_ms = r.signed_varint();
   d.last_error = r.string();
+  d.attempt_base = r.varint32();
   if (!r.ok() || !r.at_end()) return invalid();
   return d;
 }

@@ -4,6 +4,7 @@
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
@@ -54,15 +55,26 @@ class IdemExpiryFilterFactory final : public rocksdb::CompactionFilterFactory {
   const char* Name() const override { return "hookd.IdemExpiryFilterFactory"; }
 };
 
-rocksdb::ColumnFamilyOptions cf_options(std::string_view name) {
+// Memory bounds for the whole database, whatever the number of column
+// families: RocksDB's defaults (64 MiB memtables and an 8 MiB block cache per
+// column family) would let seven families take most of a gigabyte.
+constexpr std::size_t kMemtableBudget = 64 << 20;
+constexpr std::size_t kMemtableSize = 16 << 20;
+constexpr std::size_t kBlockCache = 32 << 20;
+
+rocksdb::ColumnFamilyOptions cf_options(std::string_view name,
+                                        const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = kMemtableSize;
+  o.max_write_buffer_number = 2;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
   if (name == "idem" || name == "deliveries" || name == "events") {
     // Point lookups dominate, and for idem most of them miss (a new key):
     // a Bloom filter answers those without reading data blocks.
-    rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   }
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   if (name == "idem")
     o.compaction_filter_factory = std::make_shared<IdemExpiryFilterFactory>();
   return o;
@@ -87,10 +99,12 @@ result<std::unique_ptr<Database>> Database::open(const std::string& path,
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
   options.manual_wal_flush = false;
+  options.db_write_buffer_size = kMemtableBudget;  // all memtables together
+  auto cache = rocksdb::NewLRUCache(kBlockCache);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kColumnFamilies)
-    descriptors.emplace_back(name, cf_options(name));
+    descriptors.emplace_back(name, cf_options(name, cache));
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;

@@ -230,9 +230,54 @@ TEST_F(DeliveryTest, HangingSubscriberDoesNotDelayAnother) {
   EXPECT_LE(hang.request_count(), 4u) << "at most max_in_flight hang at once";
 }
 
+TEST_F(DeliveryTest, FailingOriginIsProbedOneAtATimeThenDrains) {
+  SinkServer sink;
+  SinkAction fail = SinkAction::reply(500);
+  fail.delay = 50ms;
+  sink.set_default(fail);
+  start_with(delivery_config(
+      db_path(), sink_sub("s", http_url(sink), "\"app.*\"",
+                          "retry = { attempts = 100, base = \"100ms\", cap = \"300ms\" }\n"
+                          "max_in_flight = 8\n")));
+  std::set<std::string> ids;
+  {
+    HttpClient c(daemon_.port());
+    for (int i = 0; i < 30; ++i) {
+      auto r = c.post("/event/app", R"({"id":"o)" + std::to_string(i) + "\"}",
+                      {{"X-Event-Type", "app.x"}});
+      ASSERT_TRUE(r && r->status == 200);
+      ids.insert(first_id(*r) + ".0");
+    }
+  }
+  std::this_thread::sleep_for(2s);
+  // Unprobed, 30 deliveries retrying every 100-300 ms would make ~200 requests
+  // in 2 s; probing sends one at a time, each waiting for the last to fail.
+  auto reqs = sink.requests();
+  EXPECT_LT(reqs.size(), 60u);
+  std::size_t overlapping = 0;
+  for (std::size_t i = 12; i + 1 < reqs.size(); ++i)
+    if (reqs[i + 1].received - reqs[i].received < 40ms) ++overlapping;
+  EXPECT_LE(overlapping, 1u) << "probes overlap";
+  EXPECT_NE(daemon_.log().find("origin.failing"), std::string::npos);
+
+  const std::size_t before = sink.request_count();
+  sink.set_default(SinkAction::reply(204));
+  auto started = std::chrono::steady_clock::now();
+  std::set<std::string> delivered;
+  while (delivered.size() < ids.size() && std::chrono::steady_clock::now() - started < 10s) {
+    auto now = sink.requests();
+    for (std::size_t i = before; i < now.size(); ++i) delivered.insert(now[i].header("webhook-id"));
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(delivered, ids);
+  EXPECT_NE(daemon_.log().find("origin.recovered"), std::string::npos);
+}
+
 TEST_F(DeliveryTest, Kill9WithPendingDeliveriesLosesNone) {
   SinkServer sink;
-  sink.set_default(SinkAction::reply(500));
+  // 400 rather than 5xx: every delivery gets its own attempt and retry timer
+  // (a failing origin would hold most of them back unattempted instead).
+  sink.set_default(SinkAction::reply(400));
   std::string cfg = delivery_config(
       db_path(), sink_sub("s", http_url(sink), "\"app.*\"",
                           "retry = { attempts = 50, base = \"200ms\", cap = \"1s\" }\n"));
