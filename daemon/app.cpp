@@ -1,5 +1,6 @@
 #include "daemon/app.hpp"
 
+#include "daemon/admin_handler.hpp"
 #include "daemon/conn_pool.hpp"
 #include "daemon/delivery_scheduler.hpp"
 #include "daemon/http_server.hpp"
@@ -14,7 +15,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <ctime>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace hookd::daemon {
@@ -27,6 +30,38 @@ std::int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+HttpServerOptions server_options(const ServerConfig& c) {
+  HttpServerOptions opts;
+  opts.max_body = c.max_body;
+  opts.read_timeout = c.read_timeout;
+  opts.idle_timeout = c.idle_timeout;
+  return opts;
+}
+
+std::string shown_endpoint(const tcp::endpoint& ep) {
+  std::string host =
+      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+// Settings read once at start; a reload that changes them only warns.
+void warn_restart_required(const Config& old, const Config& next) {
+  auto check = [](bool changed, const char* key) {
+    if (changed) log::warn("config.restart_required", {{"key", key}});
+  };
+  check(old.storage.path != next.storage.path, "storage.path");
+  check(old.storage.sync != next.storage.sync, "storage.sync");
+  check(old.storage.dedup_window != next.storage.dedup_window, "storage.dedup_window");
+  check(old.storage.retention != next.storage.retention, "storage.retention");
+  check(old.storage.max_write_queue != next.storage.max_write_queue, "storage.max_write_queue");
+  check(old.delivery.connections_per_origin != next.delivery.connections_per_origin,
+        "delivery.connections_per_origin");
+  auto admin_addr = [](const Config& c) {
+    return c.admin.listen ? c.admin.listen->to_string() : std::string();
+  };
+  check(admin_addr(old) != admin_addr(next), "admin.listen");
+}
 }  // namespace
 
 struct App::Impl {
@@ -37,6 +72,9 @@ struct App::Impl {
   std::unique_ptr<DeliveryScheduler> scheduler;
   std::unique_ptr<IngestHandler> ingest;
   std::unique_ptr<HttpServer> server;
+  std::unique_ptr<AdminHandler> admin;
+  std::unique_ptr<HttpServer> admin_server;
+  bool ready = false;  // /readyz: storage open, config loaded, listeners bound, not stopping
   net::signal_set signals{ioc, SIGTERM, SIGINT, SIGHUP};
   bool stopping = false;
 
@@ -47,9 +85,13 @@ struct App::Impl {
 
   bool open_store();
   bool open_listeners();
+  bool open_admin();
+  bool open_listener(const ListenAddress& address, bool tls);
   bool start_delivery();
   void wait_signal();
   void reload();
+  bool apply_server(const Config& next);
+  net::awaitable<void> watchdog(std::chrono::microseconds period);
   net::awaitable<void> drain();
   void run_maintenance();
 };
@@ -82,41 +124,33 @@ bool App::Impl::open_store() {
 bool App::Impl::open_listeners() {
   std::shared_ptr<net::ssl::context> tls;
   if (config->server.tls) {
-    tls = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
-    tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
-                     net::ssl::context::no_tlsv1_1);
-    beast::error_code ec;
-    tls->use_certificate_chain_file(config->server.tls->cert_file, ec);
-    if (!ec) tls->use_private_key_file(config->server.tls->key_file, net::ssl::context::pem, ec);
-    if (ec) {
+    std::string why;
+    tls = make_server_tls(*config->server.tls, why);
+    if (!tls) {
       log::error("server.tls_failed", {{"cert", config->server.tls->cert_file},
                                        {"key", config->server.tls->key_file},
-                                       {"error", ec.message()}});
+                                       {"error", why}});
       return false;
     }
   }
-  HttpServerOptions opts;
-  opts.max_body = config->server.max_body;
-  opts.read_timeout = config->server.read_timeout;
-  opts.idle_timeout = config->server.idle_timeout;
   IngestHandler* handler = ingest.get();
   server = std::make_unique<HttpServer>(
-      ioc, opts, [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); },
-      tls);
-  for (const auto& addr : config->server.listen) {
-    std::string why;
-    auto ep = server->listen(addr, why);
-    if (!ep) {
-      log::error("server.listen_failed", {{"address", addr.to_string()}, {"error", why}});
-      return false;
-    }
-    std::string shown = ep->address().is_v6() ? "[" + ep->address().to_string() + "]"
-                                              : ep->address().to_string();
-    log::info("server.listening", {{"address", shown + ":" + std::to_string(ep->port())},
-                                   {"tls", tls ? "on" : "off"}});
-  }
+      ioc, server_options(config->server),
+      [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); }, tls);
+  for (const auto& addr : config->server.listen)
+    if (!open_listener(addr, tls != nullptr)) return false;
   server->start();
+  return true;
+}
+
+bool App::Impl::open_listener(const ListenAddress& address, bool tls) {
+  std::string why;
+  auto ep = server->listen(address, why);
+  if (!ep) {
+    log::error("server.listen_failed", {{"address", address.to_string()}, {"error", why}});
+    return false;
+  }
+  log::info("server.listening", {{"address", shown_endpoint(*ep)}, {"tls", tls ? "on" : "off"}});
   return true;
 }
 
@@ -143,7 +177,7 @@ void App::Impl::wait_signal() {
   signals.async_wait([this](beast::error_code ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
-      reload();
+      if (!stopping) reload();  // listeners are closing; nothing to apply to
       wait_signal();
       return;
     }
@@ -160,40 +194,105 @@ void App::Impl::wait_signal() {
 }
 
 void App::Impl::reload() {
-  sd_notify(0, "RELOADING=1");
+  // MONOTONIC_USEC lets systemd 253+ match this reload to its request.
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+             static_cast<unsigned long long>(now.tv_sec) * 1000000ULL +
+                 static_cast<unsigned long long>(now.tv_nsec) / 1000ULL);
   auto loaded = load_config(config->file);
   if (!loaded.config) {
     for (const auto& e : loaded.errors) log::error("config.invalid", {{"error", e.to_string()}});
-    log::warn("config.reload_rejected", {{"file", config->file}});
-  } else {
-    config = loaded.config;
-    ingest->set_config(config);
-    scheduler->set_config(config);
-    log::info("config.reloaded", {{"file", config->file},
-                                  {"subscriptions", config->subscriptions.size()}});
+    log::warn("config.reload_rejected", {{"file", config->file}, {"errors", loaded.errors.size()}});
+    sd_notifyf(0, "READY=1\nSTATUS=reload rejected: %zu config errors; old config running",
+               loaded.errors.size());
+    return;
   }
-  sd_notify(0, "READY=1");
+  if (!apply_server(*loaded.config)) {
+    log::warn("config.reload_rejected", {{"file", config->file}});
+    sd_notify(0, "READY=1\nSTATUS=reload rejected: listener or TLS failed; old config running");
+    return;
+  }
+  warn_restart_required(*config, *loaded.config);
+  config = loaded.config;
+  ingest->set_config(config);
+  scheduler->set_config(config);
+  if (admin) admin->set_config(config);
+  log::info("config.reloaded",
+            {{"file", config->file}, {"subscriptions", config->subscriptions.size()}});
+  sd_notify(0, "READY=1\nSTATUS=running");
+}
+
+// Everything that can fail happens before anything changes, so a rejected
+// reload leaves the old listeners, TLS context and options in place.
+bool App::Impl::apply_server(const Config& next) {
+  std::shared_ptr<net::ssl::context> tls;
+  if (next.server.tls) {
+    std::string why;
+    tls = make_server_tls(*next.server.tls, why);  // re-read: certificate rotation
+    if (!tls) {
+      log::error("server.tls_failed", {{"cert", next.server.tls->cert_file},
+                                       {"key", next.server.tls->key_file},
+                                       {"error", why}});
+      return false;
+    }
+  }
+  std::set<std::string> wanted;
+  std::vector<ListenAddress> opened;
+  for (const auto& addr : next.server.listen) {
+    wanted.insert(addr.to_string());
+    if (server->is_listening(addr)) continue;
+    if (!open_listener(addr, tls != nullptr)) {
+      for (const auto& a : opened) server->close_listener(a);
+      return false;
+    }
+    opened.push_back(addr);
+  }
+  for (const auto& addr : config->server.listen) {
+    if (wanted.contains(addr.to_string()) || !server->close_listener(addr)) continue;
+    log::info("server.closed", {{"address", addr.to_string()}});
+  }
+  server->set_options(server_options(next.server));
+  server->set_tls(std::move(tls));
+  return true;
+}
+
+net::awaitable<void> App::Impl::watchdog(std::chrono::microseconds period) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  // Pinged from the io thread itself: a loop that stops turning stops the
+  // pings, and systemd restarts the service.
+  net::steady_timer timer(ioc);
+  for (;;) {
+    sd_notify(0, "WATCHDOG=1");
+    timer.expires_after(period);
+    auto [ec] = co_await timer.async_wait(use_tuple);
+    if (ec) co_return;
+  }
 }
 
 net::awaitable<void> App::Impl::drain() {
   co_await net::this_coro::throw_if_cancelled(false);
+  ready = false;
   server->stop();
+  if (admin_server) admin_server->stop();
   scheduler->stop();  // pending deliveries stay durable in storage
   net::steady_timer tick(ioc);
   auto deadline = std::chrono::steady_clock::now() + kGracePeriod;
-  while ((server->active_sessions() > 0 || ingest->writes_in_flight() > 0 ||
-          scheduler->in_flight() > 0) &&
+  auto sessions = [this] {
+    return server->active_sessions() + (admin_server ? admin_server->active_sessions() : 0);
+  };
+  while ((sessions() > 0 || ingest->writes_in_flight() > 0 || scheduler->in_flight() > 0) &&
          std::chrono::steady_clock::now() < deadline) {
     tick.expires_after(std::chrono::milliseconds(10));
     co_await tick.async_wait(use_tuple);
   }
-  if (server->active_sessions() > 0) {
-    log::warn("daemon.grace_expired", {{"sessions", server->active_sessions()}});
+  if (sessions() > 0) {
+    log::warn("daemon.grace_expired", {{"sessions", sessions()}});
     server->close_all();
+    if (admin_server) admin_server->close_all();
     // Closed sockets end their sessions at the next await; a session waiting
     // for the store ends when the write completes.
-    while (server->active_sessions() > 0 || ingest->writes_in_flight() > 0 ||
-           scheduler->in_flight() > 0) {
+    while (sessions() > 0 || ingest->writes_in_flight() > 0 || scheduler->in_flight() > 0) {
       tick.expires_after(std::chrono::milliseconds(10));
       co_await tick.async_wait(use_tuple);
     }
@@ -218,15 +317,44 @@ void App::Impl::run_maintenance() {
   }
 }
 
+bool App::Impl::open_admin() {
+  if (!config->admin.listen) return true;
+  admin = std::make_unique<AdminHandler>(*store, *scheduler, *ingest, *pool, config,
+                                         [this] { return ready; });
+  AdminHandler* handler = admin.get();
+  HttpServerOptions opts;  // small JSON requests; defaults bound them
+  admin_server = std::make_unique<HttpServer>(
+      ioc, opts, [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); },
+      nullptr);
+  std::string why;
+  auto ep = admin_server->listen(*config->admin.listen, why);
+  if (!ep) {
+    log::error("admin.listen_failed", {{"address", config->admin.listen->to_string()}, {"error", why}});
+    return false;
+  }
+  log::info("admin.listening", {{"address", shown_endpoint(*ep)},
+                                {"v1", config->admin.token.empty() ? "disabled" : "enabled"}});
+  admin_server->start();
+  return true;
+}
+
 int App::run() {
   Impl& m = *impl_;
   if (!m.open_store()) return 1;
   m.ingest = std::make_unique<IngestHandler>(m.ioc, *m.store, m.config);
   if (!m.start_delivery()) return 1;
   if (!m.open_listeners()) return 1;
+  if (!m.open_admin()) return 1;
+  m.ready = true;
   m.maintenance = std::thread([&m] { m.run_maintenance(); });
   m.wait_signal();
-  sd_notify(0, "READY=1");
+  sd_notify(0, "READY=1\nSTATUS=running");
+  std::uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+    net::co_spawn(m.ioc, m.watchdog(std::chrono::microseconds(watchdog_usec / 2)),
+                  log_if_exception);
+    log::info("daemon.watchdog", {{"interval_ms", watchdog_usec / 2000}});
+  }
   log::info("daemon.ready", {{"sources", m.config->sources.size()},
                              {"subscriptions", m.config->subscriptions.size()}});
   m.ioc.run();

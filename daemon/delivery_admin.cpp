@@ -51,6 +51,7 @@ std::vector<SubscriptionStatus> DeliveryScheduler::subscriptions() const {
 }
 
 net::awaitable<error_code> DeliveryScheduler::pause(std::string name) {
+  co_await net::this_coro::throw_if_cancelled(false);
   if (subs_.find(name) == subs_.end()) co_return delivery_errc::unknown_subscription;
   SubscriptionState st{true, "paused by operator", wall_ms()};
   auto [ec] = co_await async_store_write(
@@ -65,6 +66,7 @@ net::awaitable<error_code> DeliveryScheduler::pause(std::string name) {
 }
 
 net::awaitable<error_code> DeliveryScheduler::resume(std::string name) {
+  co_await net::this_coro::throw_if_cancelled(false);
   if (subs_.find(name) == subs_.end()) co_return delivery_errc::unknown_subscription;
   SubscriptionState st{false, "", wall_ms()};
   auto [ec] = co_await async_store_write(
@@ -80,6 +82,7 @@ net::awaitable<error_code> DeliveryScheduler::resume(std::string name) {
 }
 
 net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_id) {
+  co_await net::this_coro::throw_if_cancelled(false);
   auto stored = store_.get_delivery(delivery_id);
   if (!stored) co_return stored.error();
   if (!*stored) co_return error_code(storage_errc::not_found);
@@ -114,6 +117,7 @@ net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_i
 }
 
 net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::string name) {
+  co_await net::this_coro::throw_if_cancelled(false);
   if (subs_.find(name) == subs_.end()) co_return error_code(delivery_errc::unknown_subscription);
   std::size_t total = 0;
   std::string after;
@@ -148,6 +152,7 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::strin
 net::awaitable<result<std::size_t>> DeliveryScheduler::replay(std::string name,
                                                               std::int64_t since_ms,
                                                               std::int64_t until_ms) {
+  co_await net::this_coro::throw_if_cancelled(false);
   auto cfg = config_;
   auto sc = std::find_if(cfg->subscriptions.begin(), cfg->subscriptions.end(),
                          [&](const SubscriptionConfig& c) { return c.name == name; });

@@ -70,6 +70,15 @@ void DeliveryScheduler::release_origin(const std::string& key, Token t, bool suc
     o.cooldown_tick = now_tick() + ticks;
     o.wake_pending = false;
     if (!was_failing) log::warn("origin.failing", {{"origin", key}});
+    // Whatever happens to the failed probe (retried or dead), one waiting
+    // delivery ends the cooldown, so the blocked ones are never stranded.
+    if (!o.blocked.empty()) {
+      Token next = o.blocked.front();
+      o.blocked.pop_front();
+      o.wake_pending = true;
+      items_[next].handle = wheel_.schedule(next, o.cooldown_tick);
+      if (o.cooldown_tick < armed_tick_) wake_.cancel();
+    }
   }
 }
 

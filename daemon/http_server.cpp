@@ -80,36 +80,71 @@ HttpServer::HttpServer(net::io_context& ioc, HttpServerOptions options, Handler 
 
 HttpServer::~HttpServer() = default;
 
+std::shared_ptr<net::ssl::context> make_server_tls(const TlsServerConfig& tls, std::string& why) {
+  auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                   net::ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(tls.cert_file, ec);
+  if (!ec) ctx->use_private_key_file(tls.key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    why = ec.message();
+    return nullptr;
+  }
+  return ctx;
+}
+
 result<tcp::endpoint> HttpServer::listen(const ListenAddress& address, std::string& why) {
   beast::error_code ec;
+  const std::string key = address.to_string();
+  if (acceptors_.contains(key)) {
+    why = "already listening on " + key;
+    return make_error_code(net::error::already_open);
+  }
   auto ip = net::ip::make_address(address.host, ec);
   if (ec) {
     why = "invalid address " + address.host;
     return ec;
   }
   tcp::endpoint ep{ip, address.port};
-  auto acceptor = std::make_unique<tcp::acceptor>(ioc_);
+  auto acceptor = std::make_shared<tcp::acceptor>(ioc_);
   acceptor->open(ep.protocol(), ec);
   if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec && ep.protocol() == tcp::v6()) acceptor->set_option(net::ip::v6_only(true), ec);
   if (!ec) acceptor->bind(ep, ec);
   if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    why = "cannot listen on " + address.to_string() + ": " + ec.message();
+    why = "cannot listen on " + key + ": " + ec.message();
     return ec;
   }
   auto bound = acceptor->local_endpoint(ec);
-  acceptors_.push_back(std::move(acceptor));
+  if (started_ && !stopping_) net::co_spawn(ioc_, accept_loop(acceptor), log_if_exception);
+  acceptors_.emplace(key, std::move(acceptor));
   return bound;
 }
 
+bool HttpServer::close_listener(const ListenAddress& address) {
+  auto it = acceptors_.find(address.to_string());
+  if (it == acceptors_.end()) return false;
+  beast::error_code ignored;
+  it->second->close(ignored);
+  acceptors_.erase(it);
+  return true;
+}
+
+bool HttpServer::is_listening(const ListenAddress& address) const {
+  return acceptors_.contains(address.to_string());
+}
+
 void HttpServer::start() {
-  for (auto& a : acceptors_) net::co_spawn(ioc_, accept_loop(*a), log_if_exception);
+  started_ = true;
+  for (auto& [key, a] : acceptors_) net::co_spawn(ioc_, accept_loop(a), log_if_exception);
 }
 
 void HttpServer::stop() {
   stopping_ = true;
-  for (auto& a : acceptors_) {
+  for (auto& [key, a] : acceptors_) {
     beast::error_code ec;
     a->close(ec);
   }
@@ -122,13 +157,13 @@ void HttpServer::close_all() {
     if (s->close) s->close();
 }
 
-net::awaitable<void> HttpServer::accept_loop(tcp::acceptor& acceptor) {
+net::awaitable<void> HttpServer::accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
   co_await net::this_coro::throw_if_cancelled(false);
   net::steady_timer backoff(ioc_);
-  while (!stopping_) {
-    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+  while (!stopping_ && acceptor->is_open()) {
+    auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
     if (ec) {
-      if (stopping_ || !acceptor.is_open()) co_return;
+      if (stopping_ || !acceptor->is_open()) co_return;
       // Out of descriptors and the like: say so, and do not spin.
       log::warn("server.accept_failed", {{"error", ec.message()}});
       backoff.expires_after(std::chrono::milliseconds(50));
@@ -138,7 +173,7 @@ net::awaitable<void> HttpServer::accept_loop(tcp::acceptor& acceptor) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (tls_)
-      net::co_spawn(ioc_, run_tls(std::move(socket)), log_if_exception);
+      net::co_spawn(ioc_, run_tls(std::move(socket), tls_), log_if_exception);
     else
       net::co_spawn(ioc_, run_plain(std::move(socket)), log_if_exception);
   }
@@ -159,10 +194,11 @@ net::awaitable<void> HttpServer::run_plain(tcp::socket socket) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-net::awaitable<void> HttpServer::run_tls(tcp::socket socket) {
+net::awaitable<void> HttpServer::run_tls(tcp::socket socket,
+                                         std::shared_ptr<net::ssl::context> tls) {
   co_await net::this_coro::throw_if_cancelled(false);
   ClientInfo client{client_address(socket), true};
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls_);
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
   Session self;
   self.close = [&stream] {
     beast::error_code ignored;

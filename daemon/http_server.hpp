@@ -5,6 +5,13 @@
 // max_body, calls the handler and writes its response, keeping the connection
 // alive while both sides want to.
 //
+// Listeners are keyed by their configured address ("127.0.0.1:0" stays one
+// key however the port was picked), so a reload can open and close them one
+// by one while the rest keep accepting. Options and the TLS context may be
+// replaced at run time: options apply to requests read from then on, the TLS
+// context to connections accepted from then on (each connection keeps the
+// context it was accepted with).
+//
 // Threads: everything runs on the io_context's single thread; no locks.
 // Lifetime: the server must outlive its io_context's run(); the handler is
 // called with references valid only until its coroutine's first co_return.
@@ -18,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,16 +53,29 @@ struct HttpServerOptions {
 // A JSON {"error": message} response.
 Response error_response(http::status status, std::string_view message, unsigned version = 11);
 
+// A TLS 1.2+ server context with the certificate chain and key of `tls`, read
+// now. Null with the reason in `why` when they cannot be loaded.
+std::shared_ptr<net::ssl::context> make_server_tls(const TlsServerConfig& tls, std::string& why);
+
 class HttpServer {
  public:
   HttpServer(net::io_context& ioc, HttpServerOptions options, Handler handler,
              std::shared_ptr<net::ssl::context> tls);
   ~HttpServer();
 
-  // Binds and listens; the bound endpoint (port 0 picks one). `why` says what failed.
+  // Binds and listens; the bound endpoint (port 0 picks one). `why` says what
+  // failed. After start() the new listener accepts at once. An address that
+  // already has a listener is an error.
   result<tcp::endpoint> listen(const ListenAddress& address, std::string& why);
+  // Closes the listener of `address` (new connections are refused); its
+  // connections carry on. False when there is none.
+  bool close_listener(const ListenAddress& address);
+  bool is_listening(const ListenAddress& address) const;
   // Starts accepting on every listening socket.
   void start();
+  void set_options(const HttpServerOptions& options) { options_ = options; }
+  // Null: plain HTTP for connections accepted from now on.
+  void set_tls(std::shared_ptr<net::ssl::context> tls) { tls_ = std::move(tls); }
   // Closes the listening sockets and every idle connection; busy connections
   // finish their current request and then close.
   void stop();
@@ -66,18 +87,21 @@ class HttpServer {
   struct Session;  // one live connection, registered while its coroutine runs
 
  private:
-  net::awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor);
   template <class Stream>
   net::awaitable<void> serve(Stream& stream, ClientInfo client, Session& self);
   net::awaitable<void> run_plain(tcp::socket socket);
-  net::awaitable<void> run_tls(tcp::socket socket);
+  net::awaitable<void> run_tls(tcp::socket socket, std::shared_ptr<net::ssl::context> tls);
 
   net::io_context& ioc_;
   HttpServerOptions options_;
   Handler handler_;
   std::shared_ptr<net::ssl::context> tls_;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  // By ListenAddress::to_string(); an accept loop shares ownership of its
+  // acceptor so that closing a listener never frees it under the loop.
+  std::map<std::string, std::shared_ptr<tcp::acceptor>> acceptors_;
   std::list<Session*> sessions_;
+  bool started_ = false;
   bool stopping_ = false;
 };
 

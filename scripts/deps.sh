@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(g++ cmake make pkg-config openssl
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
       librocksdb-dev libtomlplusplus-dev libjemalloc-dev libsystemd-dev libssl-dev
-      libgtest-dev libbenchmark-dev "$@")
+      libgtest-dev libbenchmark-dev systemd "$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -273,6 +273,30 @@ TEST_F(DeliveryTest, FailingOriginIsProbedOneAtATimeThenDrains) {
   EXPECT_NE(daemon_.log().find("origin.recovered"), std::string::npos);
 }
 
+TEST_F(DeliveryTest, DeliveriesHeldByAFailingOriginAreNotStrandedWhenItsProbeDies) {
+  SinkServer sink;
+  sink.set_default(SinkAction::reply(500));
+  start_with(delivery_config(
+      db_path(), sink_sub("s", http_url(sink), "\"app.*\"",
+                          "retry = { attempts = 2, base = \"50ms\", cap = \"100ms\" }\n"
+                          "max_in_flight = 1\n")));
+  HttpClient c(daemon_.port());
+  for (int i = 0; i < 6; ++i)
+    ASSERT_TRUE(c.post("/event/app", R"({"id":"s)" + std::to_string(i) + "\"}",
+                       {{"X-Event-Type", "app.x"}}));
+  // Every delivery gets its two attempts and dies; none waits forever.
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  auto dead = [&] {
+    std::size_t n = 0;
+    for (auto at = daemon_.log().find("delivery.dead"); at != std::string::npos;
+         at = daemon_.log().find("delivery.dead", at + 1))
+      ++n;
+    return n;
+  };
+  while (dead() < 6 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(dead(), 6u) << daemon_.log();
+}
+
 TEST_F(DeliveryTest, Kill9WithPendingDeliveriesLosesNone) {
   SinkServer sink;
   // 400 rather than 5xx: every delivery gets its own attempt and retry timer

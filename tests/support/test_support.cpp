@@ -111,6 +111,7 @@ bool DaemonProcess::start(const std::string& config_path, const std::string& log
                           std::vector<std::string> extra_args, std::vector<std::string> env) {
   log_path_ = log_path;
   ports_.clear();
+  admin_port_ = 0;
   std::vector<std::string> argv{HOOKD_BINARY, "--config", config_path};
   for (auto& a : extra_args) argv.push_back(a);
   ::unlink(log_path.c_str());  // never read a previous run's "ready"
@@ -121,11 +122,16 @@ bool DaemonProcess::start(const std::string& config_path, const std::string& log
     if (text.find("daemon.ready") != std::string::npos) {
       std::istringstream lines(text);
       std::string line;
+      auto port_of = [&](std::string_view marker) -> std::optional<std::uint16_t> {
+        auto at = line.find(marker);
+        if (at == std::string::npos) return std::nullopt;
+        at += marker.size();
+        auto addr = line.substr(at, line.find(' ', at) - at);
+        return static_cast<std::uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1)));
+      };
       while (std::getline(lines, line)) {
-        auto at = line.find("server.listening address=");
-        if (at == std::string::npos) continue;
-        auto addr = line.substr(at + 25, line.find(' ', at + 25) - (at + 25));
-        ports_.push_back(static_cast<std::uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1))));
+        if (auto p = port_of("server.listening address=")) ports_.push_back(*p);
+        if (auto p = port_of("admin.listening address=")) admin_port_ = *p;
       }
       return true;
     }

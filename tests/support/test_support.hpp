@@ -50,6 +50,8 @@ class DaemonProcess {
   // The ports the daemon listens on, in config order (from its log).
   const std::vector<std::uint16_t>& ports() const { return ports_; }
   std::uint16_t port() const { return ports_.empty() ? 0 : ports_.front(); }
+  // The admin listener's port (from its "admin.listening" log line); 0 without one.
+  std::uint16_t admin_port() const { return admin_port_; }
   void kill9();
   // Sends `sig` and waits up to `timeout` for the exit; the exit code, or
   // nullopt if it did not exit (it is then killed).
@@ -67,6 +69,7 @@ class DaemonProcess {
   pid_t pid_ = -1;
   std::string log_path_;
   std::vector<std::uint16_t> ports_;
+  std::uint16_t admin_port_ = 0;
   std::string error_;
 };
 

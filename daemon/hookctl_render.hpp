@@ -1,0 +1,30 @@
+#pragma once
+// hookctl's human-readable rendering of admin API answers (docs/admin-api.md):
+// each function takes the answer's JSON object and returns the text to print.
+// Missing or mistyped fields print as "-" rather than failing, so a newer
+// daemon's answers still render.
+
+#include <boost/json/object.hpp>
+
+#include <string>
+
+namespace hookd::hookctl {
+
+// {"subscriptions":[Subscription]} as a table.
+std::string render_subscriptions(const boost::json::object& answer);
+// "3 subscriptions (2 enabled, 1 paused); 12 pending, 1 in flight, 4 dead".
+std::string render_subscriptions_summary(const boost::json::object& answer);
+// {"events":[EventSummary],"next":...} as a table, with the next page's hint.
+std::string render_events(const boost::json::object& answer);
+// {"event":EventSummary,"body":...,"deliveries":[Delivery]}.
+std::string render_event(const boost::json::object& answer);
+// {"deliveries":[Delivery],"next":...} as a table, with the next page's hint.
+std::string render_deliveries(const boost::json::object& answer);
+// {"delivery":Delivery,"attempts":[Attempt]}.
+std::string render_delivery(const boost::json::object& answer);
+// {"delivery":Delivery} after a retry: its state and next attempt.
+std::string render_retried(const boost::json::object& answer);
+// {"subscription":Subscription} after pause or resume: its state.
+std::string render_subscription_state(const boost::json::object& answer);
+
+}  // namespace hookd::hookctl
