@@ -93,7 +93,8 @@ net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_i
     for (Token t = 0; t < items_.size(); ++t) {
       Item& item = items_[t];
       if (!item.live || item.delivery_id() != delivery_id) continue;
-      if (item.handle != TimerWheel::kInvalid && wheel_.cancel(item.handle)) {
+      TimerWheel& wheel = item.coarse ? coarse_ : wheel_;
+      if (item.handle != TimerWheel::kInvalid && wheel.cancel(item.handle)) {
         make_ready(t);
         dispatch();
       }

@@ -76,8 +76,7 @@ void DeliveryScheduler::release_origin(const std::string& key, Token t, bool suc
       Token next = o.blocked.front();
       o.blocked.pop_front();
       o.wake_pending = true;
-      items_[next].handle = wheel_.schedule(next, o.cooldown_tick);
-      if (o.cooldown_tick < armed_tick_) wake_.cancel();
+      schedule_tick(next, o.cooldown_tick);
     }
   }
 }

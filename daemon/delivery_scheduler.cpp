@@ -20,6 +20,7 @@ DeliveryScheduler::DeliveryScheduler(net::io_context& ioc, storage::Store& store
       store_(store),
       pool_(pool),
       wheel_(1024, 0),
+      coarse_(4096, 0),
       epoch_(Clock::now()),
       wake_(ioc),
       rng_(std::random_device{}()) {
@@ -30,6 +31,20 @@ DeliveryScheduler::~DeliveryScheduler() = default;
 
 std::uint64_t DeliveryScheduler::now_tick() const {
   return static_cast<std::uint64_t>((Clock::now() - epoch_) / kTick);
+}
+
+std::uint64_t DeliveryScheduler::now_coarse_tick() const {
+  return static_cast<std::uint64_t>((Clock::now() - epoch_) / kCoarseTick);
+}
+
+void DeliveryScheduler::rearm_if_earlier(Clock::time_point when) {
+  if (when < armed_at_) wake_.cancel();  // the loop re-arms for the earlier time
+}
+
+void DeliveryScheduler::schedule_tick(Token t, std::uint64_t fine_tick) {
+  items_[t].coarse = false;
+  items_[t].handle = wheel_.schedule(t, fine_tick);
+  rearm_if_earlier(epoch_ + static_cast<std::int64_t>(fine_tick) * kTick);
 }
 
 DeliveryScheduler::SubState& DeliveryScheduler::sub_state(std::string_view name) {
@@ -120,13 +135,21 @@ void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms) {
     make_ready(t);
     return;
   }
-  std::uint64_t due = now_tick() + static_cast<std::uint64_t>((delay + kTick.count() - 1) / kTick.count());
-  items_[t].handle = wheel_.schedule(t, due);
-  if (due < armed_tick_) wake_.cancel();  // the loop re-arms for the earlier tick
+  if (delay > kFineSpan.count()) {
+    // Up to one coarse tick late: nothing for a retry this far out.
+    auto due = static_cast<std::uint64_t>(
+        (Clock::now() - epoch_ + std::chrono::milliseconds(delay) + kCoarseTick - kTick) / kCoarseTick);
+    items_[t].coarse = true;
+    items_[t].handle = coarse_.schedule(t, due);
+    rearm_if_earlier(epoch_ + static_cast<std::int64_t>(now_coarse_tick() + 1) * kCoarseTick);
+    return;
+  }
+  schedule_tick(t, now_tick() + static_cast<std::uint64_t>((delay + kTick.count() - 1) / kTick.count()));
 }
 
 void DeliveryScheduler::make_ready(Token t) {
   items_[t].handle = TimerWheel::kInvalid;
+  items_[t].coarse = false;
   SubState& s = *subs_.find(sub_names_[items_[t].sub])->second;
   s.ready.push_back(t);
 }
@@ -135,14 +158,15 @@ net::awaitable<void> DeliveryScheduler::timer_loop() {
   co_await net::this_coro::throw_if_cancelled(false);
   std::vector<std::uint64_t> due;
   while (!stopped_) {
-    armed_tick_ = wheel_.next_due_tick();
-    if (armed_tick_ == UINT64_MAX)
-      wake_.expires_at(Clock::time_point::max());
-    else
-      wake_.expires_at(epoch_ + armed_tick_ * kTick);
+    std::uint64_t fine = wheel_.next_due_tick();
+    armed_at_ = fine == UINT64_MAX ? Clock::time_point::max() : epoch_ + static_cast<std::int64_t>(fine) * kTick;
+    if (coarse_.size() > 0)
+      armed_at_ = std::min(armed_at_, epoch_ + static_cast<std::int64_t>(now_coarse_tick() + 1) * kCoarseTick);
+    wake_.expires_at(armed_at_);
     co_await wake_.async_wait(use_tuple);
     due.clear();
     wheel_.advance(now_tick(), due);
+    coarse_.advance(now_coarse_tick(), due);
     for (auto token : due) make_ready(static_cast<Token>(token));
     if (!due.empty()) dispatch();
   }
@@ -191,8 +215,7 @@ void DeliveryScheduler::dispatch() {
             o.blocked.push_back(t);
           } else {
             o.wake_pending = true;
-            items_[t].handle = wheel_.schedule(t, o.cooldown_tick);
-            if (o.cooldown_tick < armed_tick_) wake_.cancel();
+            schedule_tick(t, o.cooldown_tick);
           }
           continue;
         }

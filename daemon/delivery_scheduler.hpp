@@ -70,7 +70,12 @@ struct SubscriptionStatus {
 class DeliveryScheduler {
  public:
   using Clock = std::chrono::steady_clock;
+  // Retries within kFineSpan wait on the fine wheel (10 ms ticks); later ones
+  // on the coarse wheel (1 s ticks), so a million retries hours away cost one
+  // wake-up a second, not a slot scan every 10 ms.
   static constexpr std::chrono::milliseconds kTick{10};
+  static constexpr std::chrono::milliseconds kCoarseTick{1000};
+  static constexpr std::chrono::milliseconds kFineSpan{10'000};
 
   DeliveryScheduler(net::io_context& ioc, storage::Store& store, ConnPool& pool,
                     std::shared_ptr<const Config> config);
@@ -124,6 +129,9 @@ class DeliveryScheduler {
   void release_origin(const std::string& origin, Token t, bool success, Duration retry_delay);
   void abandon_probe(const std::string& origin, Token t);
   std::uint64_t now_tick() const;
+  std::uint64_t now_coarse_tick() const;
+  void schedule_tick(Token t, std::uint64_t fine_tick);
+  void rearm_if_earlier(Clock::time_point when);
   SubState& sub_state(std::string_view name);
 
   net::io_context& ioc_;
@@ -131,9 +139,10 @@ class DeliveryScheduler {
   ConnPool& pool_;
   std::shared_ptr<const Config> config_;
   TimerWheel wheel_;
+  TimerWheel coarse_;
   Clock::time_point epoch_;
   net::steady_timer wake_;
-  std::uint64_t armed_tick_ = UINT64_MAX;
+  Clock::time_point armed_at_ = Clock::time_point::max();  // when the timer loop wakes
   std::vector<Item> items_;
   std::vector<Token> free_items_;
   std::size_t live_items_ = 0;

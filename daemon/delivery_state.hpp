@@ -32,7 +32,8 @@ struct DeliveryScheduler::Item {
   std::uint8_t id_len = 0;
   std::uint16_t sub = 0;
   bool live = false;
-  TimerWheel::Handle handle = TimerWheel::kInvalid;  // while waiting on the wheel
+  bool coarse = false;  // `handle` is on the coarse wheel
+  TimerWheel::Handle handle = TimerWheel::kInvalid;  // while waiting on a wheel
   std::string_view delivery_id() const { return {id.data(), id_len}; }
 };
 

@@ -114,6 +114,21 @@ TEST_F(DeliveryTest, RetryAfterIsHonoured) {
   EXPECT_GE(reqs[1].received - reqs[0].received, 1900ms);
 }
 
+TEST_F(DeliveryTest, RetriesBeyondTenSecondsWaitOnTheCoarseWheel) {
+  SinkServer sink;
+  sink.push(SinkAction::reply(429, {{"Retry-After", "12"}}));
+  start_with(delivery_config(
+      db_path(), sink_sub("s", http_url(sink), "\"app.*\"",
+                          "retry = { attempts = 5, base = \"100ms\", cap = \"1m\" }\n")));
+  HttpClient c(daemon_.port());
+  ASSERT_TRUE(c.post("/event/app", R"({"id":"far"})", {{"X-Event-Type", "app.x"}}));
+  ASSERT_TRUE(sink.wait_for_requests(2, 20s));
+  auto reqs = sink.requests();
+  auto gap = reqs[1].received - reqs[0].received;
+  EXPECT_GE(gap, 11900ms);
+  EXPECT_LE(gap, 14s) << "at most one coarse tick late";
+}
+
 TEST_F(DeliveryTest, DeadLetteredAfterAttemptsAreSpent) {
   SinkServer sink;
   sink.set_default(SinkAction::reply(500));
