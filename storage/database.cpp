@@ -58,9 +58,9 @@ class IdemExpiryFilterFactory final : public rocksdb::CompactionFilterFactory {
 // Memory bounds for the whole database, whatever the number of column
 // families: RocksDB's defaults (64 MiB memtables and an 8 MiB block cache per
 // column family) would let seven families take most of a gigabyte.
-constexpr std::size_t kMemtableBudget = 64 << 20;
-constexpr std::size_t kMemtableSize = 16 << 20;
-constexpr std::size_t kBlockCache = 32 << 20;
+constexpr std::size_t kMemtableBudget = 32 << 20;
+constexpr std::size_t kMemtableSize = 8 << 20;
+constexpr std::size_t kBlockCache = 16 << 20;
 
 rocksdb::ColumnFamilyOptions cf_options(std::string_view name,
                                         const std::shared_ptr<rocksdb::Cache>& cache) {
