@@ -12,7 +12,7 @@ scripts/build.sh --target hookd >/dev/null
 work=$(mktemp -d /tmp/hookd-pbench-XXXXXX)
 nginx_pid="" hookd_pid=""
 cleanup() {
-  [ -n "$hookd_pid" ] && kill -9 "$hookd_pid" 2>/dev/null || true
+  [ -n "$hookd_pid" ] && { kill -9 "$hookd_pid"; wait "$hookd_pid"; } 2>/dev/null || true
   [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
   rm -rf "$work"
 }
