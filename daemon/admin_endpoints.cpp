@@ -1,6 +1,7 @@
 // The /v1 endpoints of AdminHandler (docs/admin-api.md): reads from the
 // store, actions through the delivery scheduler.
 
+#include "core/clock.hpp"
 #include "core/parsers.hpp"
 #include "core/router.hpp"
 #include "daemon/admin_handler.hpp"
@@ -23,11 +24,6 @@ constexpr std::size_t kScanChunk = 256;
 
 Response bad_request(std::string_view message) {
   return error_response(http::status::bad_request, message);
-}
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 std::optional<DeliveryState> parse_state(std::string_view s) {
@@ -188,7 +184,7 @@ net::awaitable<Response> AdminHandler::replay(std::string name, const std::strin
     (key == "since" ? since : until) = t;
   }
   if (!since) co_return bad_request("since is required");
-  if (!until) until = now_ms();
+  if (!until) until = unix_ms();
   if (*since >= *until) co_return bad_request("since must be before until");
   auto n = co_await scheduler_.replay(name, *since, *until);
   if (!n) co_return action_error(n.error(), "subscription");

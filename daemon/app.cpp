@@ -1,5 +1,6 @@
 #include "daemon/app.hpp"
 
+#include "core/clock.hpp"
 #include "daemon/admin_handler.hpp"
 #include "daemon/conn_pool.hpp"
 #include "daemon/delivery_scheduler.hpp"
@@ -25,11 +26,6 @@ namespace hookd::daemon {
 namespace {
 constexpr auto kGracePeriod = std::chrono::seconds(10);
 constexpr auto kExpiryInterval = std::chrono::seconds(60);
-
-std::int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 HttpServerOptions server_options(const ServerConfig& c) {
   HttpServerOptions opts;
@@ -306,7 +302,7 @@ void App::Impl::run_maintenance() {
   std::unique_lock lock(maint_mu);
   while (!maint_cv.wait_for(lock, kExpiryInterval, [this] { return maint_stop; })) {
     lock.unlock();
-    auto stats = store->expire(wall_ms());
+    auto stats = store->expire(unix_ms());
     if (!stats)
       log::warn("storage.expire_failed", {{"error", stats.error().message()}});
     else if (stats->events_deleted || stats->keys_deleted)

@@ -13,7 +13,6 @@
 namespace hookd::daemon {
 
 using delivery_detail::origin_key;
-using delivery_detail::wall_ms;
 
 namespace {
 // Records written per storage request by replay and redelivery.
@@ -53,7 +52,7 @@ std::vector<SubscriptionStatus> DeliveryScheduler::subscriptions() const {
 net::awaitable<error_code> DeliveryScheduler::pause(std::string name) {
   co_await net::this_coro::throw_if_cancelled(false);
   if (subs_.find(name) == subs_.end()) co_return delivery_errc::unknown_subscription;
-  SubscriptionState st{true, "paused by operator", wall_ms()};
+  SubscriptionState st{true, "paused by operator", unix_ms()};
   auto [ec] = co_await async_store_write(
       [&](storage::Store::Done done) { return store_.put_subscription_state(name, st, std::move(done)); },
       use_tuple);
@@ -68,7 +67,7 @@ net::awaitable<error_code> DeliveryScheduler::pause(std::string name) {
 net::awaitable<error_code> DeliveryScheduler::resume(std::string name) {
   co_await net::this_coro::throw_if_cancelled(false);
   if (subs_.find(name) == subs_.end()) co_return delivery_errc::unknown_subscription;
-  SubscriptionState st{false, "", wall_ms()};
+  SubscriptionState st{false, "", unix_ms()};
   auto [ec] = co_await async_store_write(
       [&](storage::Store::Done done) { return store_.put_subscription_state(name, st, std::move(done)); },
       use_tuple);
@@ -104,7 +103,7 @@ net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_i
   }
   d.state = DeliveryState::pending;
   d.attempt_base = d.attempts;
-  d.next_attempt_ms = d.updated_ms = wall_ms();
+  d.next_attempt_ms = d.updated_ms = unix_ms();
   std::vector<storage::Store::DeliveryUpdate> updates{{d, std::nullopt}};
   auto [ec] = co_await async_store_write(
       [&](storage::Store::Done done) { return store_.update_deliveries(std::move(updates), std::move(done)); },
@@ -129,7 +128,7 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::strin
     after = page->back().id;
     std::vector<storage::Store::DeliveryUpdate> updates;
     std::vector<Delivery> revived;
-    const std::int64_t now = wall_ms();
+    const std::int64_t now = unix_ms();
     for (Delivery& d : *page) {
       d.state = DeliveryState::pending;
       d.attempt_base = d.attempts;
@@ -192,7 +191,7 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::replay(std::string name,
       d.id = ev.id + "." + std::to_string(ordinal);
       d.event_id = ev.id;
       d.subscription = name;
-      d.created_ms = d.updated_ms = d.next_attempt_ms = wall_ms();
+      d.created_ms = d.updated_ms = d.next_attempt_ms = unix_ms();
       created.push_back(d);
       // Rewriting the event and its key is idempotent: the same bytes.
       records.push_back({std::move(ev), {std::move(d)}});

@@ -13,7 +13,6 @@
 namespace hookd::daemon {
 
 using delivery_detail::origin_key;
-using delivery_detail::wall_ms;
 
 namespace {
 // Storage could not record an outcome: try the delivery again after this.
@@ -37,7 +36,7 @@ void DeliveryScheduler::pause_subscription(const std::string& name, std::string 
   s.paused = true;
   s.reason = reason;
   log::warn("subscription.paused", {{"sub", name}, {"reason", reason}});
-  SubscriptionState st{true, std::move(reason), wall_ms()};
+  SubscriptionState st{true, std::move(reason), unix_ms()};
   auto ec = store_.put_subscription_state(name, st, [name](error_code ec) {
     if (ec) log::error("subscription.pause_not_saved", {{"sub", name}, {"error", ec.message()}});
   });
@@ -121,7 +120,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   Delivery d = std::move(**stored);
   auto event = store_.get_event(d.event_id);
   const std::uint32_t number = d.attempts + 1;
-  const std::int64_t started = wall_ms();
+  const std::int64_t started = unix_ms();
   PostResult res;
   if (!event || !*event) {
     res.error = "event " + d.event_id + " missing from storage";
@@ -142,7 +141,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   const bool origin_ok = res.status != 0 && res.status < 500 && res.status != 429;
   Attempt a{number, started, res.latency.count(), res.status, res.error, res.body_excerpt};
   d.attempts = number;
-  d.updated_ms = wall_ms();
+  d.updated_ms = unix_ms();
   d.last_error = what;
   switch (verdict.outcome) {
     case Outcome::delivered:
@@ -157,7 +156,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   if (auto ec = co_await persist(std::move(d), std::move(a))) {
     // Not recorded: the delivery stays as it was in storage; try it again.
     log::error("delivery.record_failed", {{"sub", sub_name}, {"delivery", id}, {"error", ec.message()}});
-    schedule_at(t, wall_ms() + kStorageRetryMs);
+    schedule_at(t, unix_ms() + kStorageRetryMs);
     abandon_probe(origin_key(*url), t);  // not the origin's fault
     done();
     co_return;

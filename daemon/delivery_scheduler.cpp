@@ -12,7 +12,6 @@ namespace hookd::daemon {
 
 using delivery_detail::kProbeThreshold;
 using delivery_detail::origin_key;
-using delivery_detail::wall_ms;
 
 DeliveryScheduler::DeliveryScheduler(net::io_context& ioc, storage::Store& store, ConnPool& pool,
                                      std::shared_ptr<const Config> config)
@@ -130,7 +129,7 @@ void DeliveryScheduler::free_item(Token t) {
 }
 
 void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms) {
-  std::int64_t delay = due_wall_ms - wall_ms();
+  std::int64_t delay = due_wall_ms - unix_ms();
   if (delay <= 0) {
     make_ready(t);
     return;

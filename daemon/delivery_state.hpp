@@ -2,6 +2,7 @@
 // DeliveryScheduler's private state, shared by delivery_scheduler.cpp and
 // delivery_attempt.cpp. Not for other users.
 
+#include "core/clock.hpp"
 #include "daemon/delivery_scheduler.hpp"
 
 #include <chrono>
@@ -13,11 +14,6 @@ namespace delivery_detail {
 
 // Consecutive failed attempts after which an origin is probed one at a time.
 constexpr int kProbeThreshold = 3;
-
-inline std::int64_t wall_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 inline std::string origin_key(const TargetUrl& url) {
   return std::string(url.tls ? "https://" : "http://") + url.host + ":" + std::to_string(url.port);

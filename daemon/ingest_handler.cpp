@@ -1,5 +1,6 @@
 #include "daemon/ingest_handler.hpp"
 
+#include "core/clock.hpp"
 #include "core/parsers.hpp"
 #include "daemon/log.hpp"
 #include "daemon/store_async.hpp"
@@ -27,11 +28,6 @@ struct IngestHandler::Attribution {
 };
 
 namespace {
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 bool token_matches(std::string_view header, const std::string& token) {
   // MinIO sends "Bearer TOKEN" for a one-word token and a two-word token
@@ -209,7 +205,7 @@ net::awaitable<Response> IngestHandler::handle(Request& req, const ClientInfo& c
   }
 
   RequestMeta meta;
-  meta.received_ms = now_ms();
+  meta.received_ms = unix_ms();
   meta.idempotency_key = header(req, "Idempotency-Key");
   if (!meta.idempotency_key) meta.idempotency_key = header(req, "webhook-id");
   meta.cloud_tasks_name = header(req, "X-CloudTasks-TaskName");
