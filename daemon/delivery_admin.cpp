@@ -12,7 +12,6 @@
 
 namespace hookd::daemon {
 
-using delivery_detail::origin_key;
 
 namespace {
 // Records written per storage request by replay and redelivery.
@@ -29,15 +28,11 @@ std::optional<SubscriptionStatus> DeliveryScheduler::subscription(std::string_vi
   st.paused_reason = s.reason;
   st.dead_total = s.dead_total;
   if (auto c = counters_.find(s.name); c != counters_.end()) st.counters = c->second;
-  auto sc = std::find_if(config_->subscriptions.begin(), config_->subscriptions.end(),
-                         [&](const SubscriptionConfig& c) { return c.name == s.name; });
-  st.enabled = sc != config_->subscriptions.end() && sc->enabled;
-  if (sc != config_->subscriptions.end()) {
-    if (auto url = parse_target_url(sc->url)) {
-      st.url = sc->url.substr(0, sc->url.find('?'));
-      auto o = origins_.find(origin_key(*url));
-      st.failing = o != origins_.end() && o->second->failing();
-    }
+  st.enabled = s.config && s.config->enabled;
+  if (s.config) {
+    st.url = s.config->url.substr(0, s.config->url.find('?'));
+    auto o = origins_.find(s.origin);
+    st.failing = o != origins_.end() && o->second->failing();
   }
   return st;
 }

@@ -12,7 +12,6 @@
 
 namespace hookd::daemon {
 
-using delivery_detail::origin_key;
 
 namespace {
 // Storage could not record an outcome: try the delivery again after this.
@@ -106,13 +105,14 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     --counters_[sub_name].in_flight;
     dispatch();
   };
-  auto sc = std::find_if(cfg->subscriptions.begin(), cfg->subscriptions.end(),
-                         [&](const SubscriptionConfig& c) { return c.name == sub_name; });
-  auto url = sc != cfg->subscriptions.end() ? parse_target_url(sc->url) : std::nullopt;
+  // Copies taken with `cfg`: a reload during this attempt changes s, not them.
+  const SubscriptionConfig* sc = s.config;
+  const TargetUrl url = s.url;
+  const std::string origin = s.origin;
   auto stored = store_.get_delivery(id);
-  if (!url || !stored || !*stored || (*stored)->state != DeliveryState::pending) {
+  if (!sc || !stored || !*stored || (*stored)->state != DeliveryState::pending) {
     // Already finished (a re-sent enqueue), or its subscription is gone.
-    if (url) abandon_probe(origin_key(*url), t);
+    if (sc) abandon_probe(origin, t);
     free_item(t);
     done();
     co_return;
@@ -125,9 +125,9 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   if (!event || !*event) {
     res.error = "event " + d.event_id + " missing from storage";
   } else {
-    OutgoingRequest req = build_delivery_request(**event, d, number, *sc, *url,
+    OutgoingRequest req = build_delivery_request(**event, d, number, *sc, url,
                                                  cfg->delivery.user_agent, started / 1000);
-    res = co_await pool_.post(*url, sc->tls ? &*sc->tls : nullptr, req, sc->timeout);
+    res = co_await pool_.post(url, sc->tls ? &*sc->tls : nullptr, req, sc->timeout);
   }
   std::optional<Duration> retry_after;
   if (!res.retry_after.empty()) retry_after = parse_retry_after(res.retry_after, started / 1000);
@@ -157,7 +157,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     // Not recorded: the delivery stays as it was in storage; try it again.
     log::error("delivery.record_failed", {{"sub", sub_name}, {"delivery", id}, {"error", ec.message()}});
     schedule_at(t, unix_ms() + kStorageRetryMs);
-    abandon_probe(origin_key(*url), t);  // not the origin's fault
+    abandon_probe(origin, t);  // not the origin's fault
     done();
     co_return;
   }
@@ -195,7 +195,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
       make_ready(t);  // waits in the paused subscription's queue
       break;
   }
-  release_origin(origin_key(*url), t, origin_ok, verdict.delay);
+  release_origin(origin, t, origin_ok, verdict.delay);
   done();
 }
 

@@ -59,7 +59,13 @@ DeliveryScheduler::SubState& DeliveryScheduler::sub_state(std::string_view name)
 
 void DeliveryScheduler::set_config(std::shared_ptr<const Config> config) {
   config_ = std::move(config);
-  for (const auto& sc : config_->subscriptions) sub_state(sc.name);
+  for (auto& [name, s] : subs_) s->config = nullptr;
+  for (const auto& sc : config_->subscriptions) {
+    SubState& s = sub_state(sc.name);
+    s.config = &sc;
+    s.url = parse_target_url(sc.url).value_or(TargetUrl{});  // validated at load
+    s.origin = origin_key(s.url);
+  }
   if (!stopped_) dispatch();
 }
 
@@ -182,9 +188,8 @@ void DeliveryScheduler::dispatch() {
       std::size_t idx = (rr_next_ + k) % n;
       SubState& s = *subs_.find(sub_names_[idx])->second;
       if (s.ready.empty() || s.paused) continue;
-      auto sc = std::find_if(cfg.subscriptions.begin(), cfg.subscriptions.end(),
-                             [&](const SubscriptionConfig& c) { return c.name == s.name; });
-      if (sc == cfg.subscriptions.end()) {
+      const SubscriptionConfig* sc = s.config;
+      if (!sc) {
         // Removed from the config: its deliveries stay pending in storage and
         // resume if a subscription of that name comes back (at the next start).
         while (!s.ready.empty()) {
@@ -194,13 +199,9 @@ void DeliveryScheduler::dispatch() {
         continue;
       }
       if (!sc->enabled || s.in_flight >= sc->max_in_flight) continue;
-      auto url = parse_target_url(sc->url);
-      if (!url) continue;  // validated at load; unreachable
-      OriginState& o = [&]() -> OriginState& {
-        auto& p = origins_[origin_key(*url)];
-        if (!p) p = std::make_unique<OriginState>();
-        return *p;
-      }();
+      auto& origin = origins_[s.origin];
+      if (!origin) origin = std::make_unique<OriginState>();
+      OriginState& o = *origin;
       Token t = s.ready.front();
       s.ready.pop_front();
       progress = true;

@@ -36,6 +36,11 @@ struct DeliveryScheduler::Item {
 struct DeliveryScheduler::SubState {
   std::string name;
   std::uint16_t index = 0;
+  // Resolved once per config (set_config), not per attempt: the entry in
+  // config_ (null when removed from it), its parsed URL and origin key.
+  const SubscriptionConfig* config = nullptr;
+  TargetUrl url;
+  std::string origin;
   std::deque<Token> ready;  // due, waiting for capacity (or for a resume)
   std::size_t in_flight = 0;
   bool paused = false;
