@@ -1,5 +1,6 @@
 #include "daemon/delivery_scheduler.hpp"
 #include "daemon/delivery_state.hpp"
+#include "daemon/http_server.hpp"  // log_if_exception
 
 #include "core/retry_policy.hpp"
 #include "daemon/log.hpp"
@@ -87,9 +88,7 @@ result<std::size_t> DeliveryScheduler::start() {
     ++loaded;
   });
   if (ec) return ec;
-  net::co_spawn(ioc_, timer_loop(), [](std::exception_ptr e) {
-    if (e) log::error("bug.exception", {{"where", "delivery.timer_loop"}});
-  });
+  net::co_spawn(ioc_, timer_loop(), log_if_exception);
   dispatch();
   return loaded;
 }
@@ -227,9 +226,7 @@ void DeliveryScheduler::dispatch() {
       ++s.in_flight;
       ++counters_[s.name].in_flight;
       rr_next_ = idx + 1;
-      net::co_spawn(ioc_, attempt(t), [](std::exception_ptr e) {
-        if (e) log::error("bug.exception", {{"where", "delivery.attempt"}});
-      });
+      net::co_spawn(ioc_, attempt(t), log_if_exception);
     }
   }
 }
