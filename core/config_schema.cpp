@@ -11,6 +11,7 @@
 #include <charconv>
 
 #include "core/config_reader.hpp"
+#include "core/text.hpp"
 
 namespace hookd {
 namespace {
@@ -245,8 +246,7 @@ void read_headers(TableReader& r, SubscriptionConfig& sub) {
     std::optional<std::string> resolved =
         r.context().resolve_secret(raw->get(), line, path);
     if (!resolved) continue;
-    if (resolved->find_first_of("\r\n", 0) != std::string::npos ||
-        resolved->find('\0') != std::string::npos) {
+    if (!is_safe_header_value(*resolved)) {
       r.context().error(line, path + ": value contains a line break or NUL");
       continue;
     }
