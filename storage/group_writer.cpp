@@ -4,6 +4,7 @@
 #include "storage/keys.hpp"
 
 #include <rocksdb/write_batch.h>
+#include <unistd.h>
 
 #include <optional>
 #include <unordered_map>
@@ -226,6 +227,9 @@ error_code GroupWriter::enqueue(Request request, std::uint64_t units) {
 
 error_code GroupWriter::commit(rocksdb::WriteBatch& batch) {
   if (options_.fail_writes_for_test && options_.fail_writes_for_test->load())
+    return storage_errc::io_error;
+  if (!options_.fail_writes_file_for_test.empty() &&
+      ::access(options_.fail_writes_file_for_test.c_str(), F_OK) == 0)
     return storage_errc::io_error;
   rocksdb::WriteOptions options;
   options.sync = options_.sync == SyncMode::group;

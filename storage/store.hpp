@@ -51,6 +51,11 @@ struct StoreOptions {
   // writer fails every write with storage_errc::io_error without touching
   // the database. Leave it null in production.
   std::shared_ptr<std::atomic<bool>> fail_writes_for_test;
+  // Test-only, the same for another process: while a file exists at this
+  // path, every write fails with storage_errc::io_error. hookd sets it from
+  // $HOOKD_TEST_FAIL_WRITES_FILE (daemon/app.cpp), for the end-to-end storage
+  // fault tests. Empty (off) by default; leave it empty in production.
+  std::string fail_writes_file_for_test;
   // Test-only: expire() calls it on its own thread after scanning a chunk and
   // before queueing that chunk's deletes, so that a test can change a
   // delivery in between. Leave it empty in production.
