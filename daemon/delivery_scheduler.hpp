@@ -179,6 +179,8 @@ class DeliveryScheduler {
   std::size_t live_items_ = 0;
   // Hash of a live item's delivery id -> its token (find_item compares ids).
   std::unordered_multimap<std::size_t, Token> by_id_;
+  // Delivery ids an admin transition (retry, redelivery) is writing now.
+  std::unordered_set<std::string> claimed_;
   std::size_t held_writes_ = 0;  // writes being retried (until_durable)
   std::unordered_set<net::steady_timer*> write_waits_;  // their backoff timers
   std::map<std::string, std::unique_ptr<SubState>, std::less<>> subs_;
