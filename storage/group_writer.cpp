@@ -180,7 +180,10 @@ error_code GroupWriter::submit(std::vector<IngestRecord> records, Done done) {
   r.kind = Request::Kind::ingest;
   r.records = std::move(records);
   r.done = std::move(done);
-  const std::uint64_t units = r.records.size();
+  // An event and each of its deliveries count one unit: the writer's work
+  // (and a later attempt each) grows with the fan-out, not the request.
+  std::uint64_t units = r.records.size();
+  for (const IngestRecord& record : r.records) units += record.deliveries.size();
   return enqueue(std::move(r), units);
 }
 
