@@ -75,7 +75,9 @@ TEST_F(DoubleEnqueueTest, ConcurrentRetriesAndRedeliveriesOfADeadDeliveryPostItO
 TEST_F(DoubleEnqueueTest, RetryOfAPendingDeliveryWaitingForItsRetryPostsItOnce) {
   SinkServer sink;
   sink.push(SinkAction::reply(503, {{"Retry-After", "3600"}}));  // the retry waits an hour
-  sink.set_default(SinkAction::reply(204));
+  SinkAction slow = SinkAction::reply(204);
+  slow.delay = 300ms;  // every retry call lands while the retried attempt is in flight
+  sink.set_default(slow);
   start_admin(sink_sub("s", http_url(sink), "\"app.*\"",
                        "retry = { attempts = 5, base = \"50ms\", cap = \"1h\" }\n"));
   std::string id = post_app("w1") + ".0";
