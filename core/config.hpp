@@ -69,7 +69,8 @@ struct StorageConfig {
   SyncMode sync = SyncMode::group;
   Duration dedup_window{24LL * 3600 * 1000};
   Duration retention{7LL * 24 * 3600 * 1000};
-  // Events and deliveries waiting for the writer; beyond: 503.
+  // Units waiting for the writer (an event and each of its deliveries count
+  // one each; a delivery update one); beyond: 503.
   std::uint32_t max_write_queue = 65536;
 };
 

@@ -69,6 +69,9 @@ Response AdminHandler::open_endpoint(std::string_view path, const Request& req) 
     if (!config_) return status_json(http::status::service_unavailable, "not ready", "no config");
     if (!ready_ || !ready_())
       return status_json(http::status::service_unavailable, "not ready", "starting or stopping");
+    if (scheduler_.writes_failing())
+      return status_json(http::status::service_unavailable, "not ready",
+                         "storage writes are failing");
     return status_json(http::status::ok, "ready");
   }
   Response res{http::status::ok, 11};

@@ -29,7 +29,8 @@ namespace hookd::daemon {
 class AdminHandler {
  public:
   // `ready` answers /readyz: true once storage is open, the config loaded and
-  // the listeners bound, false again while stopping.
+  // the listeners bound, false again while stopping. /readyz is also 503
+  // while the scheduler's storage writes fail (DeliveryScheduler::writes_failing).
   AdminHandler(storage::Store& store, DeliveryScheduler& scheduler, IngestHandler& ingest,
                ConnPool& pool, std::shared_ptr<const Config> config, std::function<bool()> ready);
 

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
 #include <set>
@@ -116,6 +117,12 @@ bool App::Impl::open_store() {
   opts.dedup_window = config->storage.dedup_window;
   opts.retention = config->storage.retention;
   opts.max_write_queue = config->storage.max_write_queue;
+  // Test-only fault hook (StoreOptions::fail_writes_file_for_test); unset in
+  // production, and announced loudly when set.
+  if (const char* file = std::getenv("HOOKD_TEST_FAIL_WRITES_FILE"); file && *file) {
+    opts.fail_writes_file_for_test = file;
+    log::warn("storage.test_fault_hook", {{"file", file}});
+  }
   std::string why;
   auto opened = storage::Store::open(opts, &why);
   if (!opened) {

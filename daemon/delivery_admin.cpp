@@ -83,26 +83,34 @@ net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_i
   Delivery d = std::move(**stored);
   if (d.state == DeliveryState::delivered) co_return error_code(delivery_errc::already_delivered);
   if (d.state == DeliveryState::pending) {
-    // Already in memory: waiting on the wheel, queued, or in flight.
-    for (Token t = 0; t < items_.size(); ++t) {
-      Item& item = items_[t];
-      if (!item.live || item.delivery_id() != delivery_id) continue;
+    // Already in memory: waiting on the wheel, queued, or in flight. Only a
+    // wait on the wheel is cut short; a failing origin's waiting item may be
+    // the one that ends its cooldown, so it stays.
+    if (auto t = find_item(delivery_id)) {
+      Item& item = items_[*t];
+      const SubState& s = sub_state(sub_names_[item.sub]);
+      auto o = origins_.find(s.origin);
+      const bool failing = o != origins_.end() && o->second->failing();
       TimerWheel& wheel = item.coarse ? coarse_ : wheel_;
-      if (item.handle != TimerWheel::kInvalid && wheel.cancel(item.handle)) {
-        make_ready(t);
+      if (!failing && item.handle != TimerWheel::kInvalid && wheel.cancel(item.handle)) {
+        make_ready(*t);
         dispatch();
       }
-      break;
     }
     co_return d;
   }
+  // Another retry or redelivery is writing this transition now: this call
+  // is a no-op, answered with the delivery as stored.
+  if (claimed_.contains(delivery_id)) co_return d;
   d.state = DeliveryState::pending;
   d.attempt_base = d.attempts;
   d.next_attempt_ms = d.updated_ms = unix_ms();
   std::vector<storage::Store::DeliveryUpdate> updates{{d, std::nullopt}};
+  claimed_.insert(delivery_id);
   auto [ec] = co_await async_store_write(
       [&](storage::Store::Done done) { return store_.update_deliveries(std::move(updates), std::move(done)); },
       use_tuple);
+  claimed_.erase(delivery_id);
   if (ec) co_return ec;
   SubState& s = sub_state(d.subscription);
   if (s.dead_total > 0) --s.dead_total;
@@ -125,15 +133,19 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::strin
     std::vector<Delivery> revived;
     const std::int64_t now = unix_ms();
     for (Delivery& d : *page) {
+      // Being revived by a concurrent retry or redelivery: theirs to do.
+      if (!claimed_.insert(d.id).second) continue;
       d.state = DeliveryState::pending;
       d.attempt_base = d.attempts;
       d.next_attempt_ms = d.updated_ms = now;
       revived.push_back(d);
       updates.push_back({std::move(d), std::nullopt});
     }
+    if (revived.empty()) continue;
     auto [ec] = co_await async_store_write(
         [&](storage::Store::Done done) { return store_.update_deliveries(std::move(updates), std::move(done)); },
         use_tuple);
+    for (const Delivery& d : revived) claimed_.erase(d.id);
     if (ec) co_return ec;
     total += revived.size();
     SubState& s = sub_state(name);

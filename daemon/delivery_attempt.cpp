@@ -13,11 +13,6 @@
 namespace hookd::daemon {
 
 
-namespace {
-// Storage could not record an outcome: try the delivery again after this.
-constexpr std::int64_t kStorageRetryMs = 1000;
-}  // namespace
-
 net::awaitable<error_code> DeliveryScheduler::persist(Delivery d, std::optional<Attempt> a) {
   std::vector<storage::Store::DeliveryUpdate> updates;
   updates.push_back({std::move(d), std::move(a)});
@@ -29,17 +24,79 @@ net::awaitable<error_code> DeliveryScheduler::persist(Delivery d, std::optional<
   co_return ec;
 }
 
-void DeliveryScheduler::pause_subscription(const std::string& name, std::string reason) {
+net::awaitable<error_code> DeliveryScheduler::persist_state(std::string name,
+                                                            SubscriptionState st) {
+  auto [ec] = co_await async_store_write(
+      [&](storage::Store::Done done) {
+        return store_.put_subscription_state(std::move(name), std::move(st), std::move(done));
+      },
+      use_tuple);
+  co_return ec;
+}
+
+net::awaitable<bool> DeliveryScheduler::until_durable(
+    std::function<net::awaitable<error_code>()> write, std::string what, std::string sub,
+    std::string delivery_id) {
+  error_code ec = co_await write();
+  if (!ec) co_return true;
+  // The record itself is gone (e.g. its subscription's deliveries were
+  // cancelled): there is nothing left to record, and retrying cannot help.
+  auto given_up = [](error_code e) {
+    return e == storage_errc::not_found || e == storage_errc::closed;
+  };
+  log::error("delivery.record_failed",
+             {{"sub", sub}, {"delivery", delivery_id}, {"write", what}, {"error", ec.message()}});
+  if (given_up(ec)) co_return false;
+  ++held_writes_;
+  net::steady_timer timer(ioc_);
+  write_waits_.insert(&timer);
+  auto backoff = kWriteRetryFirst;
+  int retries = 0;
+  while (ec && !given_up(ec) && !stopped_) {
+    timer.expires_after(backoff);
+    co_await timer.async_wait(use_tuple);  // cancelled early by stop() or another success
+    if (stopped_) break;
+    ec = co_await write();
+    ++retries;
+    if (ec) {
+      backoff = std::min(backoff * 2, kWriteRetryMax);
+      log::warn("delivery.record_retry_failed",
+                {{"sub", sub}, {"delivery", delivery_id}, {"write", what}, {"retries", retries},
+                 {"next_ms", backoff.count()}, {"error", ec.message()}});
+    }
+  }
+  write_waits_.erase(&timer);
+  --held_writes_;
+  if (ec) {
+    // Stopping (or the record is gone): the delivery stays as it was in
+    // storage, pending, and is attempted again after a restart. A re-POST
+    // then is at-least-once, as after a crash.
+    log::warn("delivery.record_abandoned",
+              {{"sub", sub}, {"delivery", delivery_id}, {"write", what}, {"retries", retries}});
+    co_return false;
+  }
+  log::info("delivery.recorded_after_retry",
+            {{"sub", sub}, {"delivery", delivery_id}, {"write", what}, {"retries", retries}});
+  // Storage works again: the other held writes retry now, not after their backoff.
+  for (net::steady_timer* other : write_waits_) other->cancel();
+  if (held_writes_ == 0 && !stopped_) {
+    log::info("storage.writes_recovered");
+    dispatch();
+  }
+  co_return true;
+}
+
+net::awaitable<bool> DeliveryScheduler::pause_subscription(std::string name, std::string reason,
+                                                           std::string delivery_id) {
+  SubscriptionState st{true, reason, unix_ms()};
+  bool ok = co_await until_durable([&] { return persist_state(name, st); }, "pause", name,
+                                   delivery_id);
+  if (!ok) co_return false;
   SubState& s = sub_state(name);
-  if (s.paused) return;
+  if (!s.paused) log::warn("subscription.paused", {{"sub", name}, {"reason", reason}});
   s.paused = true;
-  s.reason = reason;
-  log::warn("subscription.paused", {{"sub", name}, {"reason", reason}});
-  SubscriptionState st{true, std::move(reason), unix_ms()};
-  auto ec = store_.put_subscription_state(name, st, [name](error_code ec) {
-    if (ec) log::error("subscription.pause_not_saved", {{"sub", name}, {"error", ec.message()}});
-  });
-  if (ec) log::error("subscription.pause_not_saved", {{"sub", name}, {"error", ec.message()}});
+  s.reason = std::move(reason);
+  co_return true;
 }
 
 void DeliveryScheduler::release_origin(const std::string& key, Token t, bool success,
@@ -100,6 +157,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   const std::string sub_name = sub_names_[items_[t].sub];
   SubState& s = sub_state(sub_name);
   auto done = [&] {
+    if (items_[t].live) items_[t].in_flight = false;
     --in_flight_;
     --s.in_flight;
     --counters_[sub_name].in_flight;
@@ -113,7 +171,8 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   if (!sc || !stored || !*stored || (*stored)->state != DeliveryState::pending) {
     // Already finished (a re-sent enqueue), or its subscription is gone.
     if (sc) abandon_probe(origin, t);
-    free_item(t);
+    if (sc) finish_item(t);
+    else free_item(t);
     done();
     co_return;
   }
@@ -162,11 +221,18 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     case Outcome::gone: d.next_attempt_ms = d.updated_ms; break;
   }
   const std::int64_t next_ms = d.next_attempt_ms;
-  if (auto ec = co_await persist(std::move(d), std::move(a))) {
-    // Not recorded: the delivery stays as it was in storage; try it again.
-    log::error("delivery.record_failed", {{"sub", sub_name}, {"delivery", id}, {"error", ec.message()}});
-    schedule_at(t, unix_ms() + kStorageRetryMs);
+  // The verdict stays here until it is durable; only the writes are retried.
+  // 410: the pause first, so that the subscription is paused before the
+  // attempt's outcome is acted on.
+  bool recorded = true;
+  if (verdict.outcome == Outcome::gone)
+    recorded = co_await pause_subscription(sub_name, "410 Gone from subscriber", id);
+  if (recorded)
+    recorded = co_await until_durable([&] { return persist(d, a); }, "outcome", sub_name, id);
+  if (!recorded) {
+    // Stopping, or the delivery is gone from storage: nothing to act on.
     abandon_probe(origin, t);  // not the origin's fault
+    free_item(t);
     done();
     co_return;
   }
@@ -182,12 +248,13 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     case Outcome::delivered:
       ++counters.delivered;
       log::debug("delivery.delivered", {{"sub", sub_name}, {"delivery", id}, {"attempt", number}});
-      free_item(t);
+      finish_item(t);
       break;
     case Outcome::retry_later:
       ++counters.failed_attempts;
       log::debug("delivery.retry", {{"sub", sub_name}, {"delivery", id}, {"attempt", number},
                                    {"delay_ms", verdict.delay.count()}, {"error", what}});
+      items_[t].again = false;  // it is pending and waits anyway
       schedule_at(t, next_ms);
       break;
     case Outcome::dead:
@@ -196,12 +263,12 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
       ++s.dead_total;
       log::warn("delivery.dead", {{"sub", sub_name}, {"delivery", id}, {"attempts", number},
                                   {"error", what}});
-      free_item(t);
+      finish_item(t);
       break;
     case Outcome::gone:
       ++counters.failed_attempts;
-      pause_subscription(sub_name, "410 Gone from subscriber");
-      make_ready(t);  // waits in the paused subscription's queue
+      items_[t].again = false;  // pending either way
+      make_ready(t);            // waits in the paused subscription's queue
       break;
   }
   release_origin(origin, t, origin_ok, verdict.delay);

@@ -96,10 +96,20 @@ result<std::size_t> DeliveryScheduler::start() {
 void DeliveryScheduler::stop() {
   stopped_ = true;
   wake_.cancel();
+  for (net::steady_timer* timer : write_waits_) timer->cancel();  // until_durable gives up
 }
 
 void DeliveryScheduler::enqueue(const std::vector<Delivery>& deliveries) {
-  for (const Delivery& d : deliveries) make_ready(add_item(d.id, d.subscription));
+  for (const Delivery& d : deliveries) {
+    if (auto t = find_item(d.id)) {
+      // Already pending in memory (waiting, ready or blocked): it will be
+      // attempted; a second item would POST it twice. In flight: its attempt
+      // read the state before this change, so it goes again once it ends.
+      if (items_[*t].in_flight) items_[*t].again = true;
+      continue;
+    }
+    make_ready(add_item(d.id, d.subscription));
+  }
   dispatch();
 }
 
@@ -119,18 +129,49 @@ DeliveryScheduler::Token DeliveryScheduler::add_item(std::string_view delivery_i
   SubState& s = sub_state(subscription);
   item.sub = s.index;
   item.live = true;
+  item.in_flight = false;
+  item.again = false;
+  by_id_.emplace(std::hash<std::string_view>{}(item.delivery_id()), t);
   ++live_items_;
   ++counters_[s.name].pending;
   return t;
 }
 
+std::optional<DeliveryScheduler::Token> DeliveryScheduler::find_item(
+    std::string_view delivery_id) const {
+  delivery_id = delivery_id.substr(0, sizeof(Item::id));  // as stored
+  auto [it, end] = by_id_.equal_range(std::hash<std::string_view>{}(delivery_id));
+  for (; it != end; ++it)
+    if (items_[it->second].delivery_id() == delivery_id) return it->second;
+  return std::nullopt;
+}
+
 void DeliveryScheduler::free_item(Token t) {
   Item& item = items_[t];
   if (!item.live) return;
+  auto [it, end] = by_id_.equal_range(std::hash<std::string_view>{}(item.delivery_id()));
+  for (; it != end; ++it) {
+    if (it->second == t) {
+      by_id_.erase(it);
+      break;
+    }
+  }
   item.live = false;
+  item.in_flight = false;
+  item.again = false;
   --live_items_;
   --counters_[sub_names_[item.sub]].pending;
   free_items_.push_back(t);
+}
+
+void DeliveryScheduler::finish_item(Token t) {
+  Item& item = items_[t];
+  if (!item.again) {
+    free_item(t);
+    return;
+  }
+  item.again = false;
+  make_ready(t);
 }
 
 void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms) {
@@ -177,7 +218,9 @@ net::awaitable<void> DeliveryScheduler::timer_loop() {
 }
 
 void DeliveryScheduler::dispatch() {
-  if (stopped_ || sub_names_.empty()) return;
+  // While a write is being retried, a new attempt would only add a verdict
+  // that cannot be recorded either.
+  if (stopped_ || held_writes_ > 0 || sub_names_.empty()) return;
   const Config& cfg = *config_;
   const std::size_t n = sub_names_.size();
   bool progress = true;
@@ -222,6 +265,7 @@ void DeliveryScheduler::dispatch() {
         o.probing = true;
         o.probe = t;
       }
+      items_[t].in_flight = true;
       ++in_flight_;
       ++s.in_flight;
       ++counters_[s.name].in_flight;

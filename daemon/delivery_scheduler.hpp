@@ -13,7 +13,18 @@
 //
 // An attempt's outcome (and its attempt record) is written durably before it
 // is acted on: a delivered delivery is never sent again after a restart, and
-// a pending one always is (at-least-once).
+// a pending one always is (at-least-once). A failed outcome write is a local
+// fault, not the subscriber's: the verdict stays in memory and only the write
+// is retried (kWriteRetryFirst doubling to kWriteRetryMax), never the POST.
+// While any write is being retried, dispatch() starts no attempt and
+// writes_failing() is true (/readyz answers 503), so the verdicts held are
+// bounded by the attempts in flight; the first write that succeeds wakes the
+// others and dispatch resumes. On stop the retries give up: the delivery
+// stays pending in storage and is sent again after a restart.
+//
+// At most one item (so at most one attempt) exists per delivery id: enqueue()
+// of a delivery already in memory is a no-op, or, while it is in flight,
+// makes it ready again once that attempt ends (it then re-reads storage).
 //
 // Threads: io thread only. Lifetime: the store and the pool outlive it.
 
@@ -29,12 +40,14 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace hookd::daemon {
@@ -76,6 +89,9 @@ class DeliveryScheduler {
   static constexpr std::chrono::milliseconds kTick{10};
   static constexpr std::chrono::milliseconds kCoarseTick{1000};
   static constexpr std::chrono::milliseconds kFineSpan{10'000};
+  // Backoff of a failed local write (outcome, 410 pause) before it is retried.
+  static constexpr std::chrono::milliseconds kWriteRetryFirst{50};
+  static constexpr std::chrono::milliseconds kWriteRetryMax{5000};
 
   DeliveryScheduler(net::io_context& ioc, storage::Store& store, ConnPool& pool,
                     std::shared_ptr<const Config> config);
@@ -107,6 +123,9 @@ class DeliveryScheduler {
   net::awaitable<result<std::size_t>> redeliver_dead(std::string name);
 
   std::size_t in_flight() const noexcept { return in_flight_; }
+  // True while some verdict or pause could not be written and is being
+  // retried; dispatch is paused meanwhile.
+  bool writes_failing() const noexcept { return held_writes_ > 0; }
   std::size_t pending() const noexcept { return live_items_; }
   const std::map<std::string, SubscriptionCounters>& counters() const { return counters_; }
 
@@ -118,14 +137,26 @@ class DeliveryScheduler {
   using Token = std::uint32_t;
 
   Token add_item(std::string_view delivery_id, std::string_view subscription);
+  std::optional<Token> find_item(std::string_view delivery_id) const;
   void free_item(Token t);
+  // The attempt of `t` is over and its delivery finished: frees the item, or
+  // makes it ready again if enqueue() asked for that meanwhile.
+  void finish_item(Token t);
   void schedule_at(Token t, std::int64_t due_wall_ms);
   void make_ready(Token t);
   void dispatch();
   net::awaitable<void> timer_loop();
   net::awaitable<void> attempt(Token t);
   net::awaitable<error_code> persist(Delivery d, std::optional<Attempt> a);
-  void pause_subscription(const std::string& name, std::string reason);
+  net::awaitable<error_code> persist_state(std::string name, SubscriptionState st);
+  // Runs `write` until it succeeds, retrying only the write (see the class
+  // comment). False when it gave up: the scheduler stopped, or the record is
+  // gone (not_found) so that nothing is left to record.
+  net::awaitable<bool> until_durable(std::function<net::awaitable<error_code>()> write,
+                                     std::string what, std::string sub, std::string delivery_id);
+  // 410: the pause is durable before it takes effect. False as until_durable.
+  net::awaitable<bool> pause_subscription(std::string name, std::string reason,
+                                          std::string delivery_id);
   void release_origin(const std::string& origin, Token t, bool success, Duration retry_delay);
   void abandon_probe(const std::string& origin, Token t);
   std::uint64_t now_tick() const;
@@ -146,6 +177,12 @@ class DeliveryScheduler {
   std::vector<Item> items_;
   std::vector<Token> free_items_;
   std::size_t live_items_ = 0;
+  // Hash of a live item's delivery id -> its token (find_item compares ids).
+  std::unordered_multimap<std::size_t, Token> by_id_;
+  // Delivery ids an admin transition (retry, redelivery) is writing now.
+  std::unordered_set<std::string> claimed_;
+  std::size_t held_writes_ = 0;  // writes being retried (until_durable)
+  std::unordered_set<net::steady_timer*> write_waits_;  // their backoff timers
   std::map<std::string, std::unique_ptr<SubState>, std::less<>> subs_;
   std::vector<std::string> sub_names_;  // index -> name (items keep the index)
   std::unordered_map<std::string, std::unique_ptr<OriginState>> origins_;

@@ -29,6 +29,8 @@ struct DeliveryScheduler::Item {
   std::uint16_t sub = 0;
   bool live = false;
   bool coarse = false;  // `handle` is on the coarse wheel
+  bool in_flight = false;  // an attempt is running
+  bool again = false;      // enqueued again while in flight: ready once it ends
   TimerWheel::Handle handle = TimerWheel::kInvalid;  // while waiting on a wheel
   std::string_view delivery_id() const { return {id.data(), id_len}; }
 };

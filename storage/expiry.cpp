@@ -125,14 +125,27 @@ result<std::vector<Candidate>> scan_chunk(Database& db, std::int64_t cutoff,
   return out;
 }
 
-// Whether every delivery of `c` is still stored exactly as the scan saw it.
+// Whether the deliveries of `c` are still exactly those the scan saw: the
+// same ids, each byte-for-byte the same, and no other. Re-reading only the
+// ids seen would miss a delivery added since (a replay adds one to an old
+// event), and deleting the event would leave that delivery dangling.
 result<bool> unchanged(Database& db, const Candidate& c) {
-  for (const SeenDelivery& d : c.deliveries) {
-    auto now = db.get(rocksdb::ReadOptions(), db.deliveries(), d.id);
-    if (!now) return {boost::system::in_place_error, now.error()};
-    if (!*now || **now != d.value) return false;
+  std::string prefix = deliveries_prefix(c.event_id);
+  std::string upper = prefix_upper_bound(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(options, db.deliveries()));
+  std::size_t i = 0;  // the scan listed them in this (key) order
+  for (it->Seek(prefix); it->Valid(); it->Next(), ++i) {
+    if (i == c.deliveries.size()) return false;  // one was added
+    const SeenDelivery& d = c.deliveries[i];
+    if (view(it->key()) != d.id || view(it->value()) != d.value) return false;
   }
-  return true;
+  if (auto ec = to_error_code(it->status()))
+    return {boost::system::in_place_error, ec};
+  return i == c.deliveries.size();
 }
 
 // Runs on the writer thread: re-checks and deletes one chunk in one write.

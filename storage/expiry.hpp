@@ -12,16 +12,17 @@
 // per chunk. Only the deletes go through the GroupWriter, as posted jobs of
 // about kExpiryChunkKeys keys each (the last event of a chunk may overshoot),
 // so ingest waits at most for one short chunk. Between the scan and a chunk's write, a delivery may change: the
-// only way back from delivered or dead to pending is an operator retry, and
-// a retried delivery may even die again with new attempts. So the job, on the
-// writer thread where no write can race it, re-reads every delivery of an
-// event and deletes the event only if each record is byte-for-byte the one
-// the scan saw; otherwise the event is left for a later run. An unchanged
-// record also means unchanged index keys (derived from it) and attempts (each
-// is written in the same batch as a change to its delivery's record, at least
-// its attempts count; store.hpp asks this of callers). The set of an event's
-// deliveries is fixed when the event is written (updates of unknown ids are
-// refused), so none can appear after the scan.
+// only way back from delivered or dead to pending is an operator retry (a
+// retried delivery may even die again with new attempts), and a replay adds
+// a new pending delivery to an old event. So the job, on the writer thread
+// where no write can race it, re-lists every delivery of an event and deletes
+// the event only if the list is exactly the one the scan saw: the same ids,
+// none added, each record byte-for-byte the same; otherwise the event is left
+// for a later run. An unchanged record also means unchanged index keys
+// (derived from it) and attempts (each is written in the same batch as a
+// change to its delivery's record, at least its attempts count; store.hpp
+// asks this of callers). A replay queued after the job re-writes the event
+// with its new delivery, so it cannot be left dangling either.
 //
 // Internal to storage/. The caller blocks until every chunk is written; calls
 // must not overlap (Store::expire serializes them) and must not come from the

@@ -4,6 +4,7 @@
 #include "storage/keys.hpp"
 
 #include <rocksdb/write_batch.h>
+#include <unistd.h>
 
 #include <optional>
 #include <unordered_map>
@@ -179,7 +180,10 @@ error_code GroupWriter::submit(std::vector<IngestRecord> records, Done done) {
   r.kind = Request::Kind::ingest;
   r.records = std::move(records);
   r.done = std::move(done);
-  const std::uint64_t units = r.records.size();
+  // An event and each of its deliveries count one unit: the writer's work
+  // (and a later attempt each) grows with the fan-out, not the request.
+  std::uint64_t units = r.records.size();
+  for (const IngestRecord& record : r.records) units += record.deliveries.size();
   return enqueue(std::move(r), units);
 }
 
@@ -226,6 +230,9 @@ error_code GroupWriter::enqueue(Request request, std::uint64_t units) {
 
 error_code GroupWriter::commit(rocksdb::WriteBatch& batch) {
   if (options_.fail_writes_for_test && options_.fail_writes_for_test->load())
+    return storage_errc::io_error;
+  if (!options_.fail_writes_file_for_test.empty() &&
+      ::access(options_.fail_writes_file_for_test.c_str(), F_OK) == 0)
     return storage_errc::io_error;
   rocksdb::WriteOptions options;
   options.sync = options_.sync == SyncMode::group;

@@ -44,8 +44,9 @@ class GroupWriter {
   GroupWriter& operator=(const GroupWriter&) = delete;
 
   // Store::submit(), Store::update_deliveries() and
-  // Store::put_subscription_state() contracts; a request counts one unit per
-  // record, update or subscription state against max_write_queue.
+  // Store::put_subscription_state() contracts. Against max_write_queue an
+  // ingest request counts one unit per event plus one per delivery, an
+  // update one per delivery, a subscription state one.
   error_code submit(std::vector<IngestRecord> records, Done done);
   error_code update(std::vector<Store::DeliveryUpdate> updates, Done done);
   error_code put_subscription_state(std::string name, SubscriptionState state,

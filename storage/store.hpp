@@ -43,14 +43,21 @@ struct StoreOptions {
   SyncMode sync = SyncMode::group;
   Duration dedup_window{24LL * 3600 * 1000};
   Duration retention{7LL * 24 * 3600 * 1000};
-  // Queued records (events, or deliveries for update_deliveries) beyond
-  // which a request is refused with busy. A request larger than the bound
-  // is admitted only into an empty queue, so it cannot starve.
+  // Queued units beyond which a request is refused with busy: an ingest
+  // request counts its events plus their deliveries (100 records routed to 5
+  // subscriptions: 600), update_deliveries one per delivery. A request
+  // larger than the bound is admitted only into an empty queue, so it cannot
+  // starve.
   std::uint32_t max_write_queue = 65536;
   // Test-only fault injection: while *fail_writes_for_test is true the
   // writer fails every write with storage_errc::io_error without touching
   // the database. Leave it null in production.
   std::shared_ptr<std::atomic<bool>> fail_writes_for_test;
+  // Test-only, the same for another process: while a file exists at this
+  // path, every write fails with storage_errc::io_error. hookd sets it from
+  // $HOOKD_TEST_FAIL_WRITES_FILE (daemon/app.cpp), for the end-to-end storage
+  // fault tests. Empty (off) by default; leave it empty in production.
+  std::string fail_writes_file_for_test;
   // Test-only: expire() calls it on its own thread after scanning a chunk and
   // before queueing that chunk's deletes, so that a test can change a
   // delivery in between. Leave it empty in production.
@@ -67,7 +74,7 @@ struct IngestRecord {
 struct StoreStats {
   std::uint64_t writes = 0;           // synced writes issued by the writer
   std::uint64_t records_written = 0;  // events written
-  std::uint64_t queue_depth = 0;      // events waiting for the writer now
+  std::uint64_t queue_depth = 0;      // units (max_write_queue) waiting for the writer now
   std::uint64_t disk_bytes = 0;       // live SST + WAL bytes (estimate)
 };
 

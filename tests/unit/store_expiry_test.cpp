@@ -130,6 +130,43 @@ TEST_F(StoreExpiryTest, EventWhoseDeliveryChangedAfterTheScanIsKept) {
             std::vector<std::string>{retried.deliveries[0].id});
 }
 
+TEST_F(StoreExpiryTest, DeliveryAddedByAReplayAfterTheScanKeepsItsEvent) {
+  Store* target = nullptr;
+  IngestRecord replayed = old_dead(1);
+  IngestRecord plain = old_dead(1);
+  Delivery added = make_delivery(replayed.event.id, 1, kNow);
+  // Between the scan and the deletes, a replay adds a delivery to the old
+  // event, as DeliveryScheduler::replay does: the event again with the new
+  // delivery, in one submit.
+  bool replay_done = false;
+  options_.after_expiry_scan_for_test = [&] {
+    if (replay_done) return;
+    replay_done = true;
+    ASSERT_FALSE(submit_and_wait(*target, {IngestRecord{replayed.event, {added}}}));
+  };
+  auto store = open();
+  target = store.get();
+  ASSERT_FALSE(submit_and_wait(*store, {replayed, plain}));
+
+  auto stats = store->expire(kNow);
+  ASSERT_TRUE(stats);
+  ASSERT_TRUE(replay_done);
+  EXPECT_EQ(stats->events_deleted, 1u);
+  EXPECT_FALSE(*store->get_event(plain.event.id));
+  auto event = store->get_event(replayed.event.id);
+  ASSERT_TRUE(event);
+  EXPECT_TRUE(*event) << "the replayed delivery's event was deleted";
+  EXPECT_EQ(ids_of(*store->deliveries_of(replayed.event.id)),
+            (std::vector<std::string>{replayed.deliveries[0].id, added.id}));
+  EXPECT_EQ(ids_of(*store->load_pending()), std::vector<std::string>{added.id});
+
+  // Kept while the new delivery is pending, on the next run too.
+  stats = store->expire(kNow);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->events_deleted, 0u);
+  EXPECT_TRUE(*store->get_event(replayed.event.id));
+}
+
 TEST_F(StoreExpiryTest, ManyEventsExpireInSeveralShortWrites) {
   int scans = 0;
   options_.after_expiry_scan_for_test = [&] { ++scans; };

@@ -1,0 +1,103 @@
+// storage.max_write_queue counts an ingest request's events plus their
+// deliveries, and still admits an oversized request into an empty queue.
+#include "storage/store.hpp"
+
+#include "tests/unit/store_test_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+
+namespace hookd::storage {
+namespace {
+
+using namespace store_test;
+using namespace std::chrono_literals;
+
+class StoreWriteQueueTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    options_.max_write_queue = 10;
+  }
+
+  // Holds the writer thread inside a `done` callback until release(), so
+  // that later requests stay queued; returns once the writer is held.
+  void hold_writer(Store& store) {
+    release_ = std::promise<void>();
+    auto entered = std::make_shared<std::promise<void>>();
+    auto held = entered->get_future();
+    auto released = release_.get_future().share();
+    ASSERT_FALSE(store.submit({make_record(ulids_.next(kNow), kNow, 0)},
+                              [entered, released](error_code) {
+                                entered->set_value();
+                                released.wait_for(10s);  // bounded, should the test fail
+                              }));
+    ASSERT_EQ(held.wait_for(10s), std::future_status::ready);
+  }
+  void release() { release_.set_value(); }
+
+  // Queues `records` without waiting; the future holds the write's result.
+  error_code submit(Store& store, std::vector<IngestRecord> records,
+                    std::vector<std::future<error_code>>& written) {
+    auto p = std::make_shared<std::promise<error_code>>();
+    written.push_back(p->get_future());
+    error_code ec = store.submit(std::move(records), [p](error_code e) { p->set_value(e); });
+    if (ec) written.pop_back();
+    return ec;
+  }
+
+  std::promise<void> release_;
+};
+
+TEST_F(StoreWriteQueueTest, IngestCountsEventsPlusDeliveries) {
+  auto store = open();
+  hold_writer(*store);
+  std::vector<std::future<error_code>> written;
+  // 1 event + 4 deliveries = 5 units, twice: exactly the bound.
+  EXPECT_FALSE(submit(*store, {make_record(ulids_.next(kNow), kNow, 4)}, written));
+  EXPECT_FALSE(submit(*store, {make_record(ulids_.next(kNow), kNow, 4)}, written));
+  EXPECT_EQ(store->stats().queue_depth, 10u);
+  // Two events would fit if only events counted; one more unit does not.
+  EXPECT_EQ(submit(*store, {make_record(ulids_.next(kNow), kNow, 0)}, written),
+            storage_errc::busy);
+  release();
+  for (auto& w : written) {
+    ASSERT_EQ(w.wait_for(10s), std::future_status::ready);
+    EXPECT_FALSE(w.get());
+  }
+  EXPECT_EQ(store->stats().queue_depth, 0u);
+}
+
+TEST_F(StoreWriteQueueTest, RequestLargerThanTheBoundIsAdmittedOnlyIntoAnEmptyQueue) {
+  auto store = open();
+  hold_writer(*store);
+  std::vector<std::future<error_code>> written;
+  // 2 events routed to 5 subscriptions each: 12 units, over the bound of 10.
+  std::vector<IngestRecord> big{make_record(ulids_.next(kNow), kNow, 5),
+                                make_record(ulids_.next(kNow), kNow, 5)};
+  EXPECT_FALSE(submit(*store, big, written)) << "an empty queue admits it";
+  EXPECT_EQ(store->stats().queue_depth, 12u);
+  EXPECT_EQ(submit(*store, {make_record(ulids_.next(kNow), kNow, 0)}, written),
+            storage_errc::busy);
+  release();
+  ASSERT_EQ(written.size(), 1u);
+  ASSERT_EQ(written[0].wait_for(10s), std::future_status::ready);
+  EXPECT_FALSE(written[0].get());
+
+  // The same request behind a small one waits for the queue to drain.
+  hold_writer(*store);
+  written.clear();
+  EXPECT_FALSE(submit(*store, {make_record(ulids_.next(kNow), kNow, 0)}, written));
+  big = {make_record(ulids_.next(kNow), kNow, 5), make_record(ulids_.next(kNow), kNow, 5)};
+  EXPECT_EQ(submit(*store, big, written), storage_errc::busy);
+  release();
+  for (auto& w : written) {
+    ASSERT_EQ(w.wait_for(10s), std::future_status::ready);
+    EXPECT_FALSE(w.get());
+  }
+}
+
+}  // namespace
+}  // namespace hookd::storage
