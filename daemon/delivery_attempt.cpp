@@ -103,48 +103,23 @@ void DeliveryScheduler::release_origin(const std::string& key, Token t, bool suc
                                        Duration retry_delay) {
   auto it = origins_.find(key);
   if (it == origins_.end()) return;
-  OriginState& o = *it->second;
+  OriginBreaker& o = *it->second;
   const bool was_failing = o.failing();
-  const bool was_probe = o.probing && o.probe == t;
-  if (was_probe) o.probing = false;
-  if (success) {
-    if (was_failing) log::info("origin.recovered", {{"origin", key}, {"waiting", o.blocked.size()}});
-    o.consecutive_failures = 0;
-    o.wake_pending = false;
-    while (!o.blocked.empty()) {
-      make_ready(o.blocked.front());
-      o.blocked.pop_front();
-    }
-    return;
-  }
-  ++o.consecutive_failures;
-  if (was_probe || (!was_failing && o.failing())) {
-    // The next probe goes when the failed one would have retried.
-    auto ticks = static_cast<std::uint64_t>(
-        std::max<std::int64_t>(1, (retry_delay.count() + kTick.count() - 1) / kTick.count()));
-    o.cooldown_tick = now_tick() + ticks;
-    o.wake_pending = false;
-    if (!was_failing) log::warn("origin.failing", {{"origin", key}});
-    // Whatever happens to the failed probe (retried or dead), one waiting
-    // delivery ends the cooldown, so the blocked ones are never stranded.
-    if (!o.blocked.empty()) {
-      Token next = o.blocked.front();
-      o.blocked.pop_front();
-      o.wake_pending = true;
-      schedule_tick(next, o.cooldown_tick);
-    }
-  }
+  const std::size_t held = o.held();
+  // The next probe goes when the failed attempt would have retried.
+  auto ticks = static_cast<std::uint64_t>(
+      std::max<std::int64_t>(1, (retry_delay.count() + kTick.count() - 1) / kTick.count()));
+  OriginBreaker::Release r = o.on_outcome(t, success, now_tick(), ticks);
+  if (was_failing && !o.failing()) log::info("origin.recovered", {{"origin", key}, {"waiting", held}});
+  if (!was_failing && o.failing()) log::warn("origin.failing", {{"origin", key}});
+  for (Token ready : r.ready) make_ready(ready);
+  if (r.wake) schedule_tick(*r.wake, o.cooldown_tick());
 }
 
 void DeliveryScheduler::abandon_probe(const std::string& key, Token t) {
   auto it = origins_.find(key);
-  if (it == origins_.end() || !it->second->probing || it->second->probe != t) return;
-  OriginState& o = *it->second;
-  o.probing = false;
-  if (!o.blocked.empty()) {
-    make_ready(o.blocked.front());
-    o.blocked.pop_front();
-  }
+  if (it == origins_.end()) return;
+  for (Token ready : it->second->abandon(t).ready) make_ready(ready);
 }
 
 net::awaitable<void> DeliveryScheduler::attempt(Token t) {
@@ -158,8 +133,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   SubState& s = sub_state(sub_name);
   auto done = [&] {
     if (items_[t].live) items_[t].in_flight = false;
-    --in_flight_;
-    --s.in_flight;
+    queue_.finished(s.index);
     --counters_[sub_name].in_flight;
     dispatch();
   };

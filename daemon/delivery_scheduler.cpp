@@ -54,6 +54,7 @@ DeliveryScheduler::SubState& DeliveryScheduler::sub_state(std::string_view name)
   s->name = std::string(name);
   s->index = static_cast<std::uint16_t>(sub_names_.size());
   sub_names_.push_back(s->name);
+  sub_by_index_.push_back(s.get());
   counters_[s->name];
   return *subs_.emplace(s->name, std::move(s)).first->second;
 }
@@ -195,8 +196,7 @@ void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms) {
 void DeliveryScheduler::make_ready(Token t) {
   items_[t].handle = TimerWheel::kInvalid;
   items_[t].coarse = false;
-  SubState& s = *subs_.find(sub_names_[items_[t].sub])->second;
-  s.ready.push_back(t);
+  queue_.push(items_[t].sub, t);
 }
 
 net::awaitable<void> DeliveryScheduler::timer_loop() {
@@ -221,57 +221,33 @@ void DeliveryScheduler::dispatch() {
   // While a write is being retried, a new attempt would only add a verdict
   // that cannot be recorded either.
   if (stopped_ || held_writes_ > 0 || sub_names_.empty()) return;
-  const Config& cfg = *config_;
-  const std::size_t n = sub_names_.size();
-  bool progress = true;
-  while (progress && in_flight_ < cfg.delivery.max_in_flight) {
-    progress = false;
-    for (std::size_t k = 0; k < n && in_flight_ < cfg.delivery.max_in_flight; ++k) {
-      std::size_t idx = (rr_next_ + k) % n;
-      SubState& s = *subs_.find(sub_names_[idx])->second;
-      if (s.ready.empty() || s.paused) continue;
-      const SubscriptionConfig* sc = s.config;
-      if (!sc) {
-        // Removed from the config: its deliveries stay pending in storage and
-        // resume if a subscription of that name comes back (at the next start).
-        while (!s.ready.empty()) {
-          free_item(s.ready.front());
-          s.ready.pop_front();
-        }
-        continue;
-      }
-      if (!sc->enabled || s.in_flight >= sc->max_in_flight) continue;
-      auto& origin = origins_[s.origin];
-      if (!origin) origin = std::make_unique<OriginState>();
-      OriginState& o = *origin;
-      Token t = s.ready.front();
-      s.ready.pop_front();
-      progress = true;
-      if (o.failing()) {
-        if (o.probing) {
-          o.blocked.push_back(t);
-          continue;
-        }
-        if (now_tick() < o.cooldown_tick) {
-          if (o.wake_pending) {
-            o.blocked.push_back(t);
-          } else {
-            o.wake_pending = true;
-            schedule_tick(t, o.cooldown_tick);
-          }
-          continue;
-        }
-        o.wake_pending = false;
-        o.probing = true;
-        o.probe = t;
-      }
-      items_[t].in_flight = true;
-      ++in_flight_;
-      ++s.in_flight;
-      ++counters_[s.name].in_flight;
-      rr_next_ = idx + 1;
-      net::co_spawn(ioc_, attempt(t), log_if_exception);
+  for (SubState* s : sub_by_index_) {
+    if (!s->config) {
+      // Removed from the config: its deliveries stay pending in storage and
+      // resume if a subscription of that name comes back (at the next start).
+      for (Token t : queue_.take(s->index)) free_item(t);
+      queue_.set_limit(s->index, 0);
+      continue;
     }
+    const bool held = s->paused || !s->config->enabled;
+    queue_.set_limit(s->index, held ? 0 : s->config->max_in_flight);
+  }
+  const std::size_t global = config_->delivery.max_in_flight;
+  while (auto e = queue_.next(global)) {
+    const Token t = e->token;
+    SubState& s = *sub_by_index_[e->sub];
+    auto& origin = origins_[s.origin];
+    if (!origin) origin = std::make_unique<OriginBreaker>(kProbeThreshold);
+    switch (origin->admit(t, now_tick())) {
+      case OriginBreaker::Admit::held: continue;
+      case OriginBreaker::Admit::wake_later: schedule_tick(t, origin->cooldown_tick()); continue;
+      case OriginBreaker::Admit::send:
+      case OriginBreaker::Admit::probe: break;
+    }
+    items_[t].in_flight = true;
+    queue_.started(e->sub);
+    ++counters_[s.name].in_flight;
+    net::co_spawn(ioc_, attempt(t), log_if_exception);
   }
 }
 

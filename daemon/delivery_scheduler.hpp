@@ -7,9 +7,10 @@
 // New deliveries from ingest skip the wheel and start at once. Due items go
 // to a per-subscription ready queue; dispatch() starts attempts round-robin
 // across subscriptions within the global and per-subscription max_in_flight,
-// so a hanging or failing subscription uses only its own share. An origin
-// that fails repeatedly gets one probe at a time; the others wait (without
-// spending attempts) until a probe succeeds, then drain at full speed.
+// so a hanging or failing subscription uses only its own share (the
+// DispatchQueue of core/delivery). An origin that fails repeatedly gets one
+// probe at a time; the others wait (without spending attempts) until a probe
+// succeeds, then drain at full speed (its OriginBreaker).
 //
 // An attempt's outcome (and its attempt record) is written durably before it
 // is acted on: a delivered delivery is never sent again after a restart, and
@@ -29,6 +30,8 @@
 // Threads: io thread only. Lifetime: the store and the pool outlive it.
 
 #include "core/config.hpp"
+#include "core/delivery/dispatch_queue.hpp"
+#include "core/delivery/origin_breaker.hpp"
 #include "core/event.hpp"
 #include "core/outgoing.hpp"
 #include "core/timer_wheel.hpp"
@@ -122,7 +125,7 @@ class DeliveryScheduler {
   // Every dead delivery of `name` pending again with a fresh attempt budget.
   net::awaitable<result<std::size_t>> redeliver_dead(std::string name);
 
-  std::size_t in_flight() const noexcept { return in_flight_; }
+  std::size_t in_flight() const noexcept { return queue_.in_flight(); }
   // True while some verdict or pause could not be written and is being
   // retried; dispatch is paused meanwhile.
   bool writes_failing() const noexcept { return held_writes_ > 0; }
@@ -131,7 +134,6 @@ class DeliveryScheduler {
 
   struct Item;
   struct SubState;
-  struct OriginState;
 
  private:
   using Token = std::uint32_t;
@@ -185,10 +187,11 @@ class DeliveryScheduler {
   std::unordered_set<net::steady_timer*> write_waits_;  // their backoff timers
   std::map<std::string, std::unique_ptr<SubState>, std::less<>> subs_;
   std::vector<std::string> sub_names_;  // index -> name (items keep the index)
-  std::unordered_map<std::string, std::unique_ptr<OriginState>> origins_;
+  std::vector<SubState*> sub_by_index_;  // index -> state
+  // Due deliveries per subscription, and what is in flight (core/delivery).
+  DispatchQueue queue_;
+  std::unordered_map<std::string, std::unique_ptr<OriginBreaker>> origins_;
   std::map<std::string, SubscriptionCounters> counters_;
-  std::size_t in_flight_ = 0;
-  std::size_t rr_next_ = 0;  // round-robin position over subscriptions
   bool stopped_ = false;
   std::mt19937_64 rng_;
 };

@@ -43,27 +43,9 @@ struct DeliveryScheduler::SubState {
   const SubscriptionConfig* config = nullptr;
   TargetUrl url;
   std::string origin;
-  std::deque<Token> ready;  // due, waiting for capacity (or for a resume)
-  std::size_t in_flight = 0;
   bool paused = false;
   std::string reason;
   std::uint64_t dead_total = 0;  // dead deliveries in storage
 };
-
-// An origin (scheme://host:port) that failed kProbeThreshold times in a row
-// is "failing": one probe at a time, none before cooldown_tick; everything
-// else due for it waits in `blocked` (spending no attempts) until a probe
-// succeeds. `wake_pending` marks the one item kept on the wheel to end the
-// cooldown, so that a blocked origin always has a way forward.
-struct DeliveryScheduler::OriginState {
-  int consecutive_failures = 0;
-  bool probing = false;       // a probe is in flight
-  Token probe = 0;            // which item, while probing
-  std::uint64_t cooldown_tick = 0;
-  bool wake_pending = false;
-  std::deque<Token> blocked;
-  bool failing() const { return consecutive_failures >= delivery_detail::kProbeThreshold; }
-};
-
 
 }  // namespace hookd::daemon
