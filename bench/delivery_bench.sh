@@ -4,6 +4,9 @@
 # to wrk driving the same nginx endpoint directly, the connections hookd
 # opened, and ingest-to-delivered latency p50/p99 at a paced 1,000 events/s.
 # Usage: bench/delivery_bench.sh [seconds-per-run]   (default 10)
+# HOOKD_BIN=path runs another hookd binary (for a same-day A/B). Delivery
+# settings are the defaults (max_in_flight 16 per subscription, 16
+# connections per origin); SUB_MAX_IN_FLIGHT=N overrides the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -57,9 +60,6 @@ cat > "$work/hookd.toml" <<TOML
 listen = ["127.0.0.1:$HOOKD"]
 [storage]
 path = "$work/db"
-[delivery]
-max_in_flight = 1024
-connections_per_origin = 16
 [[source]]
 name = "bench"
 format = "generic"
@@ -68,7 +68,7 @@ id_pointer = "/id"
 name = "sink"
 url = "https://127.0.0.1:$SINK/sink"
 events = ["bench.event"]
-max_in_flight = 256
+max_in_flight = ${SUB_MAX_IN_FLIGHT:-16}
 retry = { attempts = 100, base = "500ms", cap = "2s" }
 tls = { ca = "$work/ca.pem" }
 TOML
@@ -87,7 +87,7 @@ base_rps=$(sed 's/.* rps=\([0-9]*\).*/\1/' <<<"$base")
 # failing origin one request at a time and holds the backlog); then start the
 # receiver: the next probe succeeds and the backlog drains at full speed.
 stop_nginx
-build/hookd --config "$work/hookd.toml" --log-level warn 2>"$work/hookd.log" &
+"${HOOKD_BIN:-build/hookd}" --config "$work/hookd.toml" --log-level warn 2>"$work/hookd.log" &
 hookd_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HOOKD/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 ing=$(wrk -t2 -c64 -d"${secs}s" -s bench/ingest.lua "http://127.0.0.1:$HOOKD/event/bench" -- tput | grep '^RESULT')
@@ -105,7 +105,7 @@ LAT_SINK=18492
 sed -e "s|path = \"$work/db\"|path = \"$work/db2\"|" \
     -e "s|url = \"https://127.0.0.1:$SINK/sink\"|url = \"http://127.0.0.1:$LAT_SINK/sink\"|" \
     -e '/^tls = /d' "$work/hookd.toml" > "$work/hookd-lat.toml"
-build/hookd --config "$work/hookd-lat.toml" --log-level warn 2>"$work/hookd-lat.log" &
+"${HOOKD_BIN:-build/hookd}" --config "$work/hookd-lat.toml" --log-level warn 2>"$work/hookd-lat.log" &
 hookd_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HOOKD/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 lat=$(build/bench/paced_post "$HOOKD" /event/bench 1000 "$secs" "$LAT_SINK" | grep '^RESULT' | sed 's/^RESULT //')

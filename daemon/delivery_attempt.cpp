@@ -131,10 +131,19 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   const std::string id(items_[t].delivery_id());
   const std::string sub_name = sub_names_[items_[t].sub];
   SubState& s = sub_state(sub_name);
-  auto done = [&] {
-    if (items_[t].live) items_[t].in_flight = false;
+  // The slot (global and per-subscription max_in_flight) bounds attempts
+  // waiting for a subscriber; the item stays in flight until its outcome is
+  // durable and acted on, so the delivery is not attempted again before.
+  bool slot_held = true;
+  auto release_slot = [&] {
+    if (!slot_held) return;
+    slot_held = false;
     queue_.finished(s.index);
     --counters_[sub_name].in_flight;
+  };
+  auto done = [&] {
+    if (items_[t].live) items_[t].in_flight = false;
+    release_slot();
     dispatch();
   };
   // Copies taken with `cfg`: a reload during this attempt changes s, not them.
@@ -195,6 +204,14 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     case Outcome::gone: d.next_attempt_ms = d.updated_ms; break;
   }
   const std::int64_t next_ms = d.next_attempt_ms;
+  // The subscriber has answered: its slot goes to the next attempt now, not
+  // after this outcome's fsync (throughput is not in-flight / fsync latency).
+  // A 410 keeps it until the pause is durable, so that no attempt to the
+  // gone subscriber starts in between.
+  if (verdict.outcome != Outcome::gone) {
+    release_slot();
+    dispatch();
+  }
   // The verdict stays here until it is durable; only the writes are retried.
   // 410: the pause first, so that the subscription is paused before the
   // attempt's outcome is acted on.
