@@ -29,8 +29,14 @@ bool is_structured_media_type(const std::optional<std::string>& content_type) {
   return true;
 }
 
-ParseOutcome one_event(Event ev, std::string_view source, std::string_view id,
-                       std::string_view type, const std::string* time) {
+// `prefix` names where the attributes came from: "" for structured mode's
+// members, "ce-" for binary mode's headers.
+ParseOutcome one_event(Event ev, std::string_view prefix, std::string_view source,
+                       std::string_view id, std::string_view type, const std::string* time) {
+  const std::string p(prefix);
+  if (auto bad = invalid_field(p + "type", type, kMaxEventTypeBytes)) return std::move(*bad);
+  if (auto bad = invalid_identifier(p + "id", id)) return std::move(*bad);
+  if (auto bad = invalid_identifier(p + "source", source)) return std::move(*bad);
   ev.type = type;
   // An unreadable time falls back to the receive time rather than dropping
   // the event.
@@ -53,7 +59,7 @@ ParseOutcome parse_binary(const SourceConfig& config, std::string_view raw,
   Event ev = base_event(config, meta);
   ev.body = std::string(raw);
   ev.content_type = "application/json";
-  return one_event(std::move(ev), *ce_header(meta, "source"), *ce_header(meta, "id"),
+  return one_event(std::move(ev), "ce-", *ce_header(meta, "source"), *ce_header(meta, "id"),
                    *ce_header(meta, "type"), ce_header(meta, "time"));
 }
 
@@ -72,7 +78,7 @@ ParseOutcome parse_structured(const SourceConfig& config, const json::object& bo
   ev.body = std::string(raw);
   ev.content_type = is_structured_media_type(meta.content_type) ? "application/cloudevents+json"
                                                                 : "application/json";
-  return one_event(std::move(ev), *string_member(body, "source"), *string_member(body, "id"),
+  return one_event(std::move(ev), "", *string_member(body, "source"), *string_member(body, "id"),
                    *string_member(body, "type"), time ? &*time : nullptr);
 }
 

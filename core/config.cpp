@@ -29,6 +29,24 @@ std::optional<ListenAddress> read_listen(ConfigContext& ctx, int line,
   return addr;
 }
 
+constexpr std::uint64_t kMaxBody = 64ULL << 20;
+constexpr Duration kMaxRequestTimeout{3600 * 1000};
+constexpr Duration kMaxHeaderTimeout{300 * 1000};
+constexpr std::uint32_t kMaxRecords = 100'000;
+constexpr std::uint32_t kMaxConnections = 1'000'000;
+constexpr std::uint32_t kMaxQueue = 1U << 24;
+constexpr std::uint32_t kMaxInFlight = 1'000'000;
+constexpr std::uint32_t kMaxConnectionsPerOrigin = 10'000;
+
+// max_connections and max_connections_per_ip of [server] or [admin].
+void read_connection_caps(TableReader& r, std::uint32_t& total, std::uint32_t& per_ip) {
+  if (auto n = r.positive_u32("max_connections", kMaxConnections)) total = *n;
+  if (auto n = r.positive_u32("max_connections_per_ip", kMaxConnections)) per_ip = *n;
+  if (per_ip > total && r.has("max_connections_per_ip"))
+    r.error("max_connections_per_ip", "must not exceed max_connections (" +
+                                          std::to_string(total) + ")");
+}
+
 void read_server(TableReader& root, ServerConfig& server) {
   ConfigContext& ctx = root.context();
   const toml::table* table = root.table("server");
@@ -37,7 +55,8 @@ void read_server(TableReader& root, ServerConfig& server) {
     return;
   }
   TableReader r(ctx, *table, "server",
-                {"listen", "tls", "max_body", "read_timeout", "idle_timeout"});
+                {"listen", "tls", "max_body", "read_timeout", "idle_timeout", "header_timeout",
+                 "max_connections", "max_connections_per_ip", "max_records"});
   std::optional<std::vector<std::string>> listen = r.string_array("listen");
   if (!r.has("listen") || (listen && listen->empty())) {
     r.error("listen", "at least one address required");
@@ -69,16 +88,22 @@ void read_server(TableReader& root, ServerConfig& server) {
       server.tls = TlsServerConfig{*cert, *key};
     }
   }
-  if (auto size = r.size("max_body")) server.max_body = *size;
-  if (auto d = r.duration("read_timeout")) server.read_timeout = *d;
-  if (auto d = r.duration("idle_timeout")) server.idle_timeout = *d;
+  // Each body is held in memory while it is read: max_connections of them.
+  if (auto size = r.size("max_body", kMaxBody)) server.max_body = *size;
+  if (auto d = r.duration("read_timeout", kMaxRequestTimeout)) server.read_timeout = *d;
+  if (auto d = r.duration("idle_timeout", kMaxRequestTimeout)) server.idle_timeout = *d;
+  if (auto d = r.duration("header_timeout", kMaxHeaderTimeout)) server.header_timeout = *d;
+  read_connection_caps(r, server.max_connections, server.max_connections_per_ip);
+  if (auto n = r.positive_u32("max_records", kMaxRecords)) server.max_records = *n;
 }
 
 void read_admin(TableReader& root, AdminConfig& admin,
                 const ServerConfig& server) {
   const toml::table* table = root.table("admin");
   if (table == nullptr) return;
-  TableReader r(root.context(), *table, "admin", {"listen", "token"});
+  TableReader r(root.context(), *table, "admin",
+                {"listen", "token", "max_connections", "max_connections_per_ip"});
+  read_connection_caps(r, admin.max_connections, admin.max_connections_per_ip);
   if (auto text = r.string("listen")) {
     admin.listen = read_listen(root.context(), r.line_of("listen"),
                                r.path_of("listen"), *text);
@@ -111,7 +136,7 @@ void read_storage(TableReader& root, StorageConfig& storage) {
   }
   if (auto d = r.duration("dedup_window")) storage.dedup_window = *d;
   if (auto d = r.duration("retention")) storage.retention = *d;
-  if (auto n = r.positive_u32("max_write_queue")) storage.max_write_queue = *n;
+  if (auto n = r.positive_u32("max_write_queue", kMaxQueue)) storage.max_write_queue = *n;
 }
 
 void read_delivery(TableReader& root, DeliveryConfig& delivery) {
@@ -120,8 +145,8 @@ void read_delivery(TableReader& root, DeliveryConfig& delivery) {
   if (table == nullptr) return;
   TableReader r(root.context(), *table, "delivery",
                 {"max_in_flight", "connections_per_origin", "user_agent"});
-  if (auto n = r.positive_u32("max_in_flight")) delivery.max_in_flight = *n;
-  if (auto n = r.positive_u32("connections_per_origin")) {
+  if (auto n = r.positive_u32("max_in_flight", kMaxInFlight)) delivery.max_in_flight = *n;
+  if (auto n = r.positive_u32("connections_per_origin", kMaxConnectionsPerOrigin)) {
     delivery.connections_per_origin = *n;
   }
   if (auto ua = r.nonempty_string("user_agent")) {

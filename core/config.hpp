@@ -49,11 +49,17 @@ struct ServerConfig {
   std::uint64_t max_body = 1024 * 1024;
   Duration read_timeout{10'000};
   Duration idle_timeout{75'000};
+  Duration header_timeout{10'000};  // a new connection's first request head
+  std::uint32_t max_connections = 1024;
+  std::uint32_t max_connections_per_ip = 256;  // IPv6: per /64
+  std::uint32_t max_records = 100;  // records in one request (MinIO sends 1)
 };
 
 struct AdminConfig {
   std::optional<ListenAddress> listen;
   std::string token;  // resolved secret; empty: admin /v1 disabled
+  std::uint32_t max_connections = 64;
+  std::uint32_t max_connections_per_ip = 32;
 };
 
 enum class SyncMode { group, none };
@@ -63,7 +69,8 @@ struct StorageConfig {
   SyncMode sync = SyncMode::group;
   Duration dedup_window{24LL * 3600 * 1000};
   Duration retention{7LL * 24 * 3600 * 1000};
-  std::uint32_t max_write_queue = 65536;  // events waiting for the writer; beyond: 503
+  // Events and deliveries waiting for the writer; beyond: 503.
+  std::uint32_t max_write_queue = 65536;
 };
 
 struct DeliveryConfig {

@@ -314,10 +314,34 @@ std::optional<std::int64_t> TableReader::integer(std::string_view key) {
   return std::nullopt;
 }
 
-std::optional<std::uint32_t> TableReader::positive_u32(std::string_view key) {
+std::string format_duration(Duration d) {
+  struct Unit {
+    const char* name;
+    std::int64_t ms;
+  };
+  static constexpr Unit kUnits[] = {
+      {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}};
+  for (const Unit& u : kUnits)
+    if (d.count() != 0 && d.count() % u.ms == 0) return std::to_string(d.count() / u.ms) + u.name;
+  return std::to_string(d.count()) + "ms";
+}
+
+std::string format_size(std::uint64_t bytes) {
+  struct Unit {
+    const char* name;
+    std::uint64_t scale;
+  };
+  static constexpr Unit kUnits[] = {
+      {"TiB", 1ULL << 40}, {"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}};
+  for (const Unit& u : kUnits)
+    if (bytes != 0 && bytes % u.scale == 0) return std::to_string(bytes / u.scale) + u.name;
+  return std::to_string(bytes) + "B";
+}
+
+std::optional<std::uint32_t> TableReader::positive_u32(std::string_view key, std::uint32_t max) {
   std::optional<std::int64_t> i = integer(key);
   if (!i) return std::nullopt;
-  constexpr std::int64_t kMax = std::numeric_limits<std::uint32_t>::max();
+  const std::int64_t kMax = max;
   if (*i < 1 || *i > kMax) {
     error(key, "must be between 1 and " + std::to_string(kMax));
     return std::nullopt;
@@ -333,7 +357,7 @@ std::optional<bool> TableReader::boolean(std::string_view key) {
   return std::nullopt;
 }
 
-std::optional<Duration> TableReader::duration(std::string_view key) {
+std::optional<Duration> TableReader::duration(std::string_view key, Duration max) {
   std::optional<std::string> s = string(key);
   if (!s) return std::nullopt;
   std::optional<Duration> d = parse_duration(*s);
@@ -347,10 +371,14 @@ std::optional<Duration> TableReader::duration(std::string_view key) {
     error(key, "must be greater than zero");
     return std::nullopt;
   }
+  if (*d > max) {
+    error(key, "\"" + *s + "\" is too long; at most " + format_duration(max));
+    return std::nullopt;
+  }
   return d;
 }
 
-std::optional<std::uint64_t> TableReader::size(std::string_view key) {
+std::optional<std::uint64_t> TableReader::size(std::string_view key, std::uint64_t max) {
   std::optional<std::string> s = string(key);
   if (!s) return std::nullopt;
   std::optional<std::uint64_t> n = parse_size(*s);
@@ -362,6 +390,10 @@ std::optional<std::uint64_t> TableReader::size(std::string_view key) {
   }
   if (*n == 0) {
     error(key, "must be greater than zero");
+    return std::nullopt;
+  }
+  if (*n > max) {
+    error(key, "\"" + *s + "\" is too large; at most " + format_size(max));
     return std::nullopt;
   }
   return n;

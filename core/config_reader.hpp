@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,6 +20,15 @@
 #include "core/config.hpp"
 
 namespace hookd {
+
+// The longest duration any key takes (ten years): keys with a tighter bound
+// name it where they are read.
+inline constexpr Duration kMaxConfigDuration{3650LL * 24 * 3600 * 1000};
+
+// "10s", "1h", "3650d": the largest unit that writes `d` exactly.
+std::string format_duration(Duration d);
+// "64MiB", "512KiB", "100B".
+std::string format_size(std::uint64_t bytes);
 
 // The state of one load: the file name used in messages, the directory that
 // relative "file:" secrets resolve against, and every error so far. Lives
@@ -83,10 +93,13 @@ class TableReader {
   std::optional<std::string> string(std::string_view key);
   std::optional<std::string> nonempty_string(std::string_view key);
   std::optional<std::int64_t> integer(std::string_view key);
-  std::optional<std::uint32_t> positive_u32(std::string_view key);
+  // 1..max.
+  std::optional<std::uint32_t> positive_u32(
+      std::string_view key, std::uint32_t max = std::numeric_limits<std::uint32_t>::max());
   std::optional<bool> boolean(std::string_view key);
-  std::optional<Duration> duration(std::string_view key);   // > 0
-  std::optional<std::uint64_t> size(std::string_view key);  // > 0
+  // > 0 and at most `max`, so that no deadline or expiry time overflows.
+  std::optional<Duration> duration(std::string_view key, Duration max = kMaxConfigDuration);
+  std::optional<std::uint64_t> size(std::string_view key, std::uint64_t max);  // 1..max
   std::optional<std::vector<std::string>> string_array(std::string_view key);
   const toml::table* table(std::string_view key);
   std::optional<std::string> secret(std::string_view key);

@@ -11,6 +11,7 @@
 #include <charconv>
 
 #include "core/config_reader.hpp"
+#include "core/text.hpp"
 
 namespace hookd {
 namespace {
@@ -245,8 +246,7 @@ void read_headers(TableReader& r, SubscriptionConfig& sub) {
     std::optional<std::string> resolved =
         r.context().resolve_secret(raw->get(), line, path);
     if (!resolved) continue;
-    if (resolved->find_first_of("\r\n", 0) != std::string::npos ||
-        resolved->find('\0') != std::string::npos) {
+    if (!is_safe_header_value(*resolved)) {
       r.context().error(line, path + ": value contains a line break or NUL");
       continue;
     }
@@ -290,14 +290,19 @@ void read_filter(TableReader& r, SubscriptionFilter& filter) {
   filter.resource_type = f.nonempty_string("resource_type");
 }
 
+constexpr std::uint32_t kMaxAttempts = 1000;
+constexpr Duration kMaxRetryDelay{30LL * 24 * 3600 * 1000};
+constexpr Duration kMaxDeliveryTimeout{600 * 1000};
+constexpr std::uint32_t kMaxSubscriptionInFlight = 100'000;
+
 void read_retry(TableReader& r, RetryConfig& retry) {
   const toml::table* table = r.table("retry");
   if (table == nullptr) return;
   TableReader t(r.context(), *table, r.path_of("retry"),
                 {"attempts", "base", "cap"});
-  if (auto v = t.positive_u32("attempts")) retry.attempts = *v;
-  std::optional<Duration> base = t.duration("base");
-  std::optional<Duration> cap = t.duration("cap");
+  if (auto v = t.positive_u32("attempts", kMaxAttempts)) retry.attempts = *v;
+  std::optional<Duration> base = t.duration("base", kMaxRetryDelay);
+  std::optional<Duration> cap = t.duration("cap", kMaxRetryDelay);
   if (base) retry.base = *base;
   if (cap) retry.cap = *cap;
   if ((base || cap) && retry.base > retry.cap) {
@@ -417,9 +422,9 @@ SubscriptionConfig read_subscription(ConfigContext& ctx,
       sub.extra = std::move(json->as_object());
     }
   }
-  if (auto timeout = r.duration("timeout")) sub.timeout = *timeout;
+  if (auto timeout = r.duration("timeout", kMaxDeliveryTimeout)) sub.timeout = *timeout;
   read_retry(r, sub.retry);
-  if (auto n = r.positive_u32("max_in_flight")) sub.max_in_flight = *n;
+  if (auto n = r.positive_u32("max_in_flight", kMaxSubscriptionInFlight)) sub.max_in_flight = *n;
   if (auto enabled = r.boolean("enabled")) sub.enabled = *enabled;
   read_client_tls(r, sub);
   return sub;

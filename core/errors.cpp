@@ -19,6 +19,8 @@ class IngestCategory final : public boost::system::error_category {
       case ingest_errc::forbidden: return "client address not allowed";
       case ingest_errc::unsupported_media_type: return "content type must be JSON";
       case ingest_errc::body_too_large: return "body too large";
+      case ingest_errc::invalid_field: return "a field breaks hookd's rules for sender text";
+      case ingest_errc::too_many_records: return "more records than server.max_records";
     }
     return "unknown ingest error";
   }

@@ -26,6 +26,8 @@ enum class ingest_errc {
   forbidden,                 // 403: client address outside allow_from
   unsupported_media_type,    // 415
   body_too_large,            // 413
+  invalid_field,             // 400: a field a sender controls breaks a rule of core/text.hpp
+  too_many_records,          // 400: more records than server.max_records
 };
 
 // Failures of the RocksDB-backed store.

@@ -23,6 +23,8 @@ ParseOutcome parse_generic(const SourceConfig& source, const json::value& body,
                            std::string_view raw, const RequestMeta& meta) {
   Event ev = base_event(source, meta);
   if (has_value(meta.event_type)) {
+    if (auto bad = invalid_field("X-Event-Type", *meta.event_type, kMaxEventTypeBytes))
+      return std::move(*bad);
     ev.type = *meta.event_type;
   } else if (!source.type_pointer.empty()) {
     const json::value* v = at_pointer(body, source.type_pointer);
@@ -30,6 +32,9 @@ ParseOutcome parse_generic(const SourceConfig& source, const json::value& body,
       return failure(ingest_errc::missing_field,
                      source.type_pointer + ": non-empty string required (type_pointer)");
     }
+    if (auto bad = invalid_field(source.type_pointer + " (type_pointer)", v->get_string(),
+                                 kMaxEventTypeBytes))
+      return std::move(*bad);
     ev.type = v->get_string();
   } else {
     ev.type = "generic";
@@ -41,6 +46,8 @@ ParseOutcome parse_generic(const SourceConfig& source, const json::value& body,
   } else if (!source.id_pointer.empty()) {
     const json::value* v = at_pointer(body, source.id_pointer);
     if (v && v->is_string() && !v->get_string().empty()) {
+      if (auto bad = invalid_identifier(source.id_pointer + " (id_pointer)", v->get_string()))
+        return std::move(*bad);
       ev.idempotency_key = v->get_string();
     } else if (v && v->is_int64()) {
       ev.idempotency_key = std::to_string(v->get_int64());

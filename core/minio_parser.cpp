@@ -41,7 +41,8 @@ std::string single_record_body(std::string_view event_name, std::string_view buc
   std::string key(bucket);
   key += '/';
   key += object_key;
-  body["Key"] = key;
+  // A decoded key may hold bytes that are not UTF-8 (%FF); the body must stay JSON.
+  body["Key"] = to_valid_utf8(key);
   json::array records;
   records.push_back(record);
   body["Records"] = std::move(records);
@@ -60,6 +61,8 @@ ParseOutcome parse_record(const SourceConfig& source, const json::value& value, 
   if (!event_name || event_name->empty()) {
     return failure(ingest_errc::missing_field, path + ".eventName: non-empty string required");
   }
+  if (auto bad = invalid_field(path + ".eventName", *event_name, kMaxEventTypeBytes))
+    return std::move(*bad);
   const json::object* s3 = object_member(*record, "s3");
   if (!s3) return failure(ingest_errc::missing_field, path + ".s3: object required");
   const json::object* bucket = object_member(*s3, "bucket");
@@ -68,6 +71,8 @@ ParseOutcome parse_record(const SourceConfig& source, const json::value& value, 
   if (!bucket_name || bucket_name->empty()) {
     return failure(ingest_errc::missing_field, path + ".s3.bucket.name: non-empty string required");
   }
+  if (auto bad = invalid_field(path + ".s3.bucket.name", *bucket_name, kMaxAttributeBytes))
+    return std::move(*bad);
   const json::object* object = object_member(*s3, "object");
   if (!object) return failure(ingest_errc::missing_field, path + ".s3.object: object required");
   const json::string* raw_key = string_member(*object, "key");

@@ -33,11 +33,27 @@ ParseOutcome parse_opteryx(const SourceConfig& source, const json::value& body,
     return failure(ingest_errc::missing_field, "event.collection: string or null required");
   }
 
+  if (auto bad = invalid_field("event.action", *action, kMaxEventTypeBytes)) return std::move(*bad);
+  if (auto bad = invalid_field("event.resource_type", *resource_type, kMaxEventTypeBytes))
+    return std::move(*bad);
+  if (resource_type->size() + 1 + action->size() > kMaxEventTypeBytes) {
+    return failure(ingest_errc::invalid_field,
+                   "event.resource_type, event.action: the type RESOURCE_TYPE.ACTION is longer than " +
+                       std::to_string(kMaxEventTypeBytes) + " bytes");
+  }
+  if (auto bad = invalid_field("event.workspace", *workspace, kMaxAttributeBytes))
+    return std::move(*bad);
+  if (collection && collection->is_string()) {
+    if (auto bad = invalid_field("event.collection", collection->get_string(), kMaxAttributeBytes))
+      return std::move(*bad);
+  }
+
   Event ev = base_event(source, meta);
   ev.type = std::string(*resource_type) + "." + std::string(*action);
   // The catalog sends integer milliseconds; anything else falls back to the
   // receive time rather than dropping the event.
-  if (const json::value* ts = event->if_contains("timestamp"); ts && ts->is_int64()) {
+  if (const json::value* ts = event->if_contains("timestamp");
+      ts && ts->is_int64() && is_representable_time_ms(ts->get_int64())) {
     ev.time_ms = ts->get_int64();
   }
   ev.attrs.workspace = std::string(*workspace);

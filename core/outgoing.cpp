@@ -1,6 +1,7 @@
 #include "core/outgoing.hpp"
 
 #include "core/parsers.hpp"
+#include "core/text.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -8,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -143,6 +145,17 @@ std::optional<TargetUrl> parse_target_url(std::string_view url) {
   return out;
 }
 
+std::optional<std::string> unsafe_header(const OutgoingRequest& req) {
+  if (!is_safe_header_value(req.target) || req.target.find(' ') != std::string::npos)
+    return std::string("target");
+  if (!is_safe_header_value(req.host_header)) return std::string("Host");
+  for (const auto& [name, value] : req.headers) {
+    if (!is_safe_header_value(name) || !is_safe_header_value(value))
+      return is_safe_header_value(name) ? name : std::string("(header name)");
+  }
+  return std::nullopt;
+}
+
 std::string host_header(const TargetUrl& url) {
   std::string out = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   if (url.port != default_port(url.tls)) out.append(":").append(std::to_string(url.port));
@@ -151,6 +164,8 @@ std::string host_header(const TargetUrl& url) {
 
 std::string format_rfc3339_ms(std::int64_t unix_ms) {
   using namespace std::chrono;
+  // Parsers keep event times within these; never write a 5-digit year.
+  unix_ms = std::clamp(unix_ms, kMinRfc3339Ms, kMaxRfc3339Ms);
   const sys_time<milliseconds> t{milliseconds{unix_ms}};
   const sys_days day = floor<days>(t);
   const year_month_day date{day};

@@ -71,4 +71,10 @@ OutgoingRequest build_delivery_request(const Event& event, const Delivery& deliv
                                        const TargetUrl& url, std::string_view user_agent,
                                        std::int64_t now_s);
 
+// The name of the first header (or "target") that must not go on the wire:
+// a name or value with CR, LF or NUL, which could end the header block or
+// start a second request on a shared connection. nullopt when all are safe.
+// Ingest refuses such values; this is the check at the other end.
+std::optional<std::string> unsafe_header(const OutgoingRequest& req);
+
 }  // namespace hookd

@@ -1,6 +1,7 @@
 #include "core/parsers.hpp"
 
 #include "core/parsers_detail.hpp"
+#include "core/text.hpp"
 
 #include <openssl/evp.h>
 
@@ -212,6 +213,8 @@ std::optional<std::int64_t> parse_rfc3339_ms(std::string_view s) {
   if (!ymd.ok() || *h > 23 || *mi > 59 || *sec > 60) return std::nullopt;
   const std::int64_t days = sys_days{ymd}.time_since_epoch().count();
   const std::int64_t secs = ((days * 24 + *h) * 60 + *mi) * 60 + *sec - offset_min * 60LL;
+  // An offset can move 0000-01-01 or 9999-12-31 out of what RFC 3339 writes.
+  if (!is_representable_time_ms(secs * 1000 + ms)) return std::nullopt;
   return secs * 1000 + ms;
 }
 
@@ -231,6 +234,19 @@ ParseOutcome failure(ingest_errc error, std::string message) {
   out.error = error;
   out.message = std::move(message);
   return out;
+}
+
+std::optional<ParseOutcome> invalid_field(std::string_view path, std::string_view value,
+                                          std::size_t max_bytes) {
+  if (auto problem = field_problem(value, max_bytes))
+    return failure(ingest_errc::invalid_field, std::string(path) + ": " + *problem);
+  return std::nullopt;
+}
+
+std::optional<ParseOutcome> invalid_identifier(std::string_view path, std::string_view value) {
+  if (auto problem = identifier_problem(value))
+    return failure(ingest_errc::invalid_field, std::string(path) + ": " + *problem);
+  return std::nullopt;
 }
 
 const json::string* string_member(const json::object& obj, std::string_view key) {

@@ -57,4 +57,13 @@ std::string form_decode(std::string_view s);
 // impossible dates.
 std::optional<std::int64_t> parse_rfc3339_ms(std::string_view s);
 
+// Unix milliseconds of 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z:
+// the times RFC 3339 can write. An event time outside them is replaced by
+// the receive time.
+inline constexpr std::int64_t kMinRfc3339Ms = -62167219200000;
+inline constexpr std::int64_t kMaxRfc3339Ms = 253402300799999;
+constexpr bool is_representable_time_ms(std::int64_t ms) noexcept {
+  return ms >= kMinRfc3339Ms && ms <= kMaxRfc3339Ms;
+}
+
 }  // namespace hookd

@@ -8,6 +8,7 @@
 // Idempotency-Key override, which parse_events() applies to all formats.
 
 #include "core/parsers.hpp"
+#include "core/text.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -34,6 +35,14 @@ Event base_event(const SourceConfig& source, const RequestMeta& meta);
 
 // An outcome holding no events and the given error.
 ParseOutcome failure(ingest_errc error, std::string message);
+
+// A failure naming `path` unless `value` is a valid field (core/text.hpp) of
+// at most `max_bytes`, e.g. "Records[0].eventName: contains a control
+// character"; nullopt when it is valid.
+std::optional<ParseOutcome> invalid_field(std::string_view path, std::string_view value,
+                                          std::size_t max_bytes);
+// The same for an identifier (printable ASCII, at most 255 bytes).
+std::optional<ParseOutcome> invalid_identifier(std::string_view path, std::string_view value);
 
 // The member `key` of `obj` if it exists and has the wanted kind, else null.
 const boost::json::string* string_member(const boost::json::object& obj, std::string_view key);

@@ -5,8 +5,7 @@
 #include "daemon/log.hpp"
 #include "daemon/metrics.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include "core/text.hpp"
 #include <boost/url/parse.hpp>
 
 namespace hookd::daemon {
@@ -19,29 +18,6 @@ bool is_get(const Request& req) {
 
 bool is_post(const Request& req) { return req.method() == http::verb::post; }
 
-// Constant time whatever the lengths: both sides are hashed first, so that
-// neither the token's length nor a matching prefix shows in the timing.
-bool same_secret(std::string_view given, std::string_view expected) {
-  unsigned char a[EVP_MAX_MD_SIZE], b[EVP_MAX_MD_SIZE];
-  unsigned int na = 0, nb = 0;
-  if (!EVP_Digest(given.data(), given.size(), a, &na, EVP_sha256(), nullptr) ||
-      !EVP_Digest(expected.data(), expected.size(), b, &nb, EVP_sha256(), nullptr) || na != nb)
-    return false;
-  return CRYPTO_memcmp(a, b, na) == 0;
-}
-
-// The token of "Bearer TOKEN" (scheme case-insensitive); nullopt otherwise.
-std::optional<std::string_view> bearer_token(std::string_view value) {
-  constexpr std::string_view kScheme = "bearer";
-  if (value.size() <= kScheme.size() || !beast::iequals(value.substr(0, kScheme.size()), kScheme) ||
-      value[kScheme.size()] != ' ')
-    return std::nullopt;
-  value.remove_prefix(kScheme.size());
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-  if (value.empty()) return std::nullopt;
-  return value;
-}
 
 Response unauthorized(std::string_view message) {
   auto res = error_response(http::status::unauthorized, message);
@@ -97,11 +73,24 @@ Response AdminHandler::open_endpoint(std::string_view path, const Request& req) 
   }
   Response res{http::status::ok, 11};
   res.set(http::field::content_type, kMetricsContentType);
-  res.body() = render_metrics(*config_, ingest_, scheduler_, pool_, store_);
+  res.body() = render_metrics(*config_, ingest_, scheduler_, pool_, store_, connections_);
   return res;
 }
 
-std::optional<Response> AdminHandler::authorize(const Request& req,
+std::optional<Response> AdminHandler::check_head(const http::request_header<>& head,
+                                                 const ClientInfo& client) const {
+  // Only /v1 needs the token; a request without it is answered before its body.
+  std::string_view target(head.target().data(), head.target().size());
+  if (target != "/v1" && !target.starts_with("/v1/") && !target.starts_with("/v1?"))
+    return std::nullopt;
+  return authorize(head, client);
+}
+
+void AdminHandler::watch_connections(std::string listener, const ConnectionCounters& counters) {
+  connections_.emplace_back(std::move(listener), &counters);
+}
+
+std::optional<Response> AdminHandler::authorize(const http::request_header<>& req,
                                                 const ClientInfo& client) const {
   const std::string& token = config_->admin.token;
   if (token.empty())
@@ -113,7 +102,7 @@ std::optional<Response> AdminHandler::authorize(const Request& req,
     return unauthorized("Authorization: Bearer TOKEN required");
   }
   auto given = bearer_token(std::string_view(it->value().data(), it->value().size()));
-  if (!given || !same_secret(*given, token)) {
+  if (!given || !secret_equals(*given, token)) {
     log::warn("admin.unauthorized",
               {{"client", client.address.to_string()}, {"reason", "wrong token"}});
     return unauthorized("wrong token");

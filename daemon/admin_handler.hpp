@@ -37,6 +37,13 @@ class AdminHandler {
   void set_config(std::shared_ptr<const Config> config) { config_ = std::move(config); }
 
   net::awaitable<Response> handle(Request& req, const ClientInfo& client);
+  // The server's head check: /v1 requests without the right token are
+  // refused before their body is read.
+  std::optional<Response> check_head(const http::request_header<>& head,
+                                     const ClientInfo& client) const;
+  // Connection counters shown in /metrics as listener="NAME"; `counters`
+  // outlives the handler.
+  void watch_connections(std::string listener, const ConnectionCounters& counters);
 
   // Events scanned at most per /v1/events request with filters: limit times
   // this, plus kScanExtra; the answer's "next" resumes where the scan stopped.
@@ -45,7 +52,8 @@ class AdminHandler {
 
  private:
   Response open_endpoint(std::string_view path, const Request& req);
-  std::optional<Response> authorize(const Request& req, const ClientInfo& client) const;
+  std::optional<Response> authorize(const http::request_header<>& req,
+                                    const ClientInfo& client) const;
   net::awaitable<Response> v1(const Request& req, const std::vector<std::string>& segs,
                               boost::urls::params_view query);
 
@@ -66,6 +74,7 @@ class AdminHandler {
   ConnPool& pool_;
   std::shared_ptr<const Config> config_;
   std::function<bool()> ready_;
+  std::vector<std::pair<std::string, const ConnectionCounters*>> connections_;
 };
 
 }  // namespace hookd::daemon

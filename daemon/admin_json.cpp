@@ -1,6 +1,7 @@
 #include "daemon/admin_json.hpp"
 
 #include "core/outgoing.hpp"
+#include "core/text.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -76,10 +77,38 @@ boost::json::object attempt_json(const Attempt& a) {
   return o;
 }
 
+namespace {
+
+// Replaces ill-formed UTF-8 in every string and key of `v` by U+FFFD.
+void repair_utf8(boost::json::value& v) {
+  if (auto* s = v.if_string()) {
+    if (!is_valid_utf8(*s)) *s = to_valid_utf8(*s);
+  } else if (auto* a = v.if_array()) {
+    for (auto& e : *a) repair_utf8(e);
+  } else if (auto* o = v.if_object()) {
+    boost::json::object fixed;
+    fixed.reserve(o->size());
+    for (auto& kv : *o) {
+      repair_utf8(kv.value());
+      fixed[to_valid_utf8(kv.key())] = std::move(kv.value());
+    }
+    *o = std::move(fixed);
+  }
+}
+
+}  // namespace
+
 Response json_response(http::status status, const boost::json::value& body) {
   Response res{status, 11};
   res.set(http::field::content_type, "application/json");
   res.body() = boost::json::serialize(body);
+  // Stored bytes a sender sent (header values, object keys, response
+  // excerpts) may be ill-formed UTF-8; the API never emits it.
+  if (!is_valid_utf8(res.body())) {
+    boost::json::value copy = body;
+    repair_utf8(copy);
+    res.body() = boost::json::serialize(copy);
+  }
   return res;
 }
 

@@ -32,6 +32,17 @@ HttpServerOptions server_options(const ServerConfig& c) {
   opts.max_body = c.max_body;
   opts.read_timeout = c.read_timeout;
   opts.idle_timeout = c.idle_timeout;
+  opts.header_timeout = c.header_timeout;
+  opts.max_connections = c.max_connections;
+  opts.max_connections_per_ip = c.max_connections_per_ip;
+  return opts;
+}
+
+// Admin requests are small JSON; the body, timeouts and caps stay tight.
+HttpServerOptions admin_options(const AdminConfig& c) {
+  HttpServerOptions opts;
+  opts.max_connections = c.max_connections;
+  opts.max_connections_per_ip = c.max_connections_per_ip;
   return opts;
 }
 
@@ -133,6 +144,9 @@ bool App::Impl::open_listeners() {
   server = std::make_unique<HttpServer>(
       ioc, server_options(config->server),
       [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); }, tls);
+  server->set_head_check([handler](const http::request_header<>& head, const ClientInfo& c) {
+    return handler->check_head(head, c);
+  });
   for (const auto& addr : config->server.listen)
     if (!open_listener(addr, tls != nullptr)) return false;
   server->start();
@@ -318,10 +332,14 @@ bool App::Impl::open_admin() {
   admin = std::make_unique<AdminHandler>(*store, *scheduler, *ingest, *pool, config,
                                          [this] { return ready; });
   AdminHandler* handler = admin.get();
-  HttpServerOptions opts;  // small JSON requests; defaults bound them
   admin_server = std::make_unique<HttpServer>(
-      ioc, opts, [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); },
-      nullptr);
+      ioc, admin_options(config->admin),
+      [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); }, nullptr);
+  admin_server->set_head_check([handler](const http::request_header<>& head, const ClientInfo& c) {
+    return handler->check_head(head, c);
+  });
+  admin->watch_connections("ingest", server->counters());
+  admin->watch_connections("admin", admin_server->counters());
   std::string why;
   auto ep = admin_server->listen(*config->admin.listen, why);
   if (!ep) {

@@ -222,6 +222,12 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
                                                 const OutgoingRequest& req,
                                                 Clock::time_point deadline) {
   PostResult out;
+  // Beast writes header values as given: CR/LF here would end the header
+  // block early on a connection other subscriptions share.
+  if (auto bad = unsafe_header(req)) {
+    out.error = "refused: header " + *bad + " has CR, LF or NUL";
+    co_return out;
+  }
   Origin* origin = find_origin(url, tls, out.error);
   if (!origin) co_return out;
   Request wire;

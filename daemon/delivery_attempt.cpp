@@ -122,23 +122,32 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   const std::uint32_t number = d.attempts + 1;
   const std::int64_t started = unix_ms();
   PostResult res;
+  bool refused = false;  // never sent: no later attempt could do better
   if (!event || !*event) {
     res.error = "event " + d.event_id + " missing from storage";
+    refused = true;
   } else {
     OutgoingRequest req = build_delivery_request(**event, d, number, *sc, url,
                                                  cfg->delivery.user_agent, started / 1000);
-    res = co_await pool_.post(url, sc->tls ? &*sc->tls : nullptr, req, sc->timeout);
+    if (auto bad = unsafe_header(req)) {
+      res.error = "refused: header " + *bad + " has CR, LF or NUL";
+      refused = true;
+      log::error("delivery.unsafe_header", {{"sub", sub_name}, {"delivery", id}, {"header", *bad}});
+    } else {
+      res = co_await pool_.post(url, sc->tls ? &*sc->tls : nullptr, req, sc->timeout);
+    }
   }
   std::optional<Duration> retry_after;
   if (!res.retry_after.empty()) retry_after = parse_retry_after(res.retry_after, started / 1000);
   AttemptVerdict verdict =
       classify_attempt(res.status, retry_after, number - d.attempt_base, sc->retry, rng_);
-  if (!event || !*event) verdict = {Outcome::dead, Duration{0}};
+  if (refused) verdict = {Outcome::dead, Duration{0}};
 
   const std::string what = res.status ? "HTTP " + std::to_string(res.status) : res.error;
   // Only failures of the origin itself count toward probing it; a 4xx is
   // about this subscription's request, not about the server.
-  const bool origin_ok = res.status != 0 && res.status < 500 && res.status != 429;
+  const bool origin_ok =
+      refused || (res.status != 0 && res.status < 500 && res.status != 429);
   Attempt a{number, started, res.latency.count(), res.status, res.error, res.body_excerpt};
   d.attempts = number;
   d.updated_ms = unix_ms();
@@ -162,7 +171,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     co_return;
   }
   auto& counters = counters_[sub_name];
-  if (event && *event) {
+  if (!refused) {
     double seconds = static_cast<double>(res.latency.count()) / 1e6;
     auto bucket = std::lower_bound(kLatencyBuckets.begin(), kLatencyBuckets.end(), seconds);
     ++counters.latency_buckets[static_cast<std::size_t>(bucket - kLatencyBuckets.begin())];

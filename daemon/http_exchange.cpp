@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace hookd::daemon {
 
 namespace {
@@ -121,11 +123,14 @@ net::awaitable<ExchangeResult> exchange_on(Stream& stream, Connection& conn, con
       co_return r;
     }
     std::size_t got = sizeof chunk - res.body().size;
-    std::size_t room = kBodyExcerpt - std::min(kBodyExcerpt, r.body_excerpt.size());
+    // A few bytes past the excerpt, so that its cut can fall on a character boundary.
+    const std::size_t want = kBodyExcerpt + 3;
+    std::size_t room = want - std::min(want, r.body_excerpt.size());
     r.body_excerpt.append(chunk, std::min(got, room));
     total += got;
   }
   lowest.expires_never();
+  r.body_excerpt.resize(utf8_prefix(r.body_excerpt, kBodyExcerpt).size());
   r.status = static_cast<int>(res.result_int());
   r.retry_after = std::string(res[http::field::retry_after]);
   r.keep_alive = parser.is_done() && res.keep_alive();

@@ -26,11 +26,17 @@
 
 namespace hookd::daemon {
 
+struct IngestVerdict;  // daemon/ingest_request.hpp
+
 // Counters per source, read by metrics and tests.
+// Events (of requests answered 200) partition into routed, unrouted and
+// duplicates; requests into ok, rejected and unavailable. Requests refused
+// before a source is known count under the source "".
 struct SourceCounters {
-  std::uint64_t accepted = 0;    // new events stored
+  std::uint64_t routed = 0;      // new events stored with at least one delivery
+  std::uint64_t unrouted = 0;    // new events stored that matched no subscription
   std::uint64_t duplicates = 0;  // events already stored
-  std::uint64_t unrouted = 0;    // stored events that matched no subscription
+  std::uint64_t ok = 0;          // requests answered 200
   std::uint64_t rejected = 0;    // requests answered 4xx
   std::uint64_t unavailable = 0; // requests answered 503
 };
@@ -46,6 +52,9 @@ class IngestHandler {
   void set_config(std::shared_ptr<const Config> config);
   void on_committed(CommittedFn fn) { on_committed_ = std::move(fn); }
 
+  // The server's head check (HttpServer::HeadCheck): a refusal decided by
+  // the request head, answered before the body is read; nullopt to go on.
+  std::optional<Response> check_head(const http::request_header<>& head, const ClientInfo& client);
   net::awaitable<Response> handle(Request& req, const ClientInfo& client);
 
   const std::map<std::string, SourceCounters>& counters() const noexcept { return counters_; }
@@ -61,11 +70,7 @@ class IngestHandler {
     std::shared_ptr<InFlight> flight;
     std::string event_id;
   };
-  struct Attribution;
-
-  Attribution attribute(const Request& req, std::string_view path_source,
-                        const ClientInfo& client, const boost::json::value* body,
-                        const RequestMeta& meta) const;
+  Response refuse(const IngestVerdict& verdict, const ClientInfo& client);
   net::awaitable<Response> ingest(const SourceConfig& source, const Routing& routing,
                                   std::vector<Event> events);
 
@@ -77,9 +82,5 @@ class IngestHandler {
   std::map<std::string, SourceCounters> counters_;
   CommittedFn on_committed_;
 };
-
-// The source name a request path names: "" for /event, "NAME" for
-// /event/NAME and /event/NAME/event; nullopt for any other path.
-std::optional<std::string> event_path_source(std::string_view target);
 
 }  // namespace hookd::daemon

@@ -1,5 +1,7 @@
 #include "daemon/log.hpp"
 
+#include "core/text.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -12,12 +14,20 @@ std::atomic<int> g_max_level{static_cast<int>(Level::info)};
 bool needs_quotes(std::string_view v) {
   if (v.empty()) return true;
   for (char c : v)
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20)
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20 ||
+        c == 0x7F)
       return true;
   return false;
 }
 
-void append_value(std::string& out, std::string_view v) {
+void append_value(std::string& out, std::string_view raw) {
+  // A value may quote what a sender sent: one line, valid UTF-8, no controls.
+  std::string repaired;
+  std::string_view v = raw;
+  if (!is_valid_utf8(raw)) {
+    repaired = to_valid_utf8(raw);
+    v = repaired;
+  }
   if (!needs_quotes(v)) {
     out += v;
     return;
@@ -29,7 +39,7 @@ void append_value(std::string& out, std::string_view v) {
       out += c;
     } else if (c == '\n') {
       out += "\\n";
-    } else if (static_cast<unsigned char>(c) < 0x20) {
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
       out += '?';
     } else {
       out += c;

@@ -33,16 +33,25 @@ void events_received(PrometheusText& out, const Config& config, const IngestHand
   std::map<std::string, SourceCounters, std::less<>> sources;
   for (const auto& s : config.sources) sources[s.name];
   for (const auto& [name, c] : ingest.counters()) sources[name] = c;
+  // Each label partitions its counter: the events of requests answered 200
+  // are routed, unrouted or duplicate; every request is ok, rejected or
+  // unavailable. Requests refused before a source is known have source="".
   out.family("hookd_events_received_total", "counter",
-             "Events received per source and result (rejected and unavailable count requests).");
+             "Events in requests answered 200, per source and result.");
   for (const auto& [name, c] : sources) {
-    const std::pair<const char*, std::uint64_t> results[] = {{"accepted", c.accepted},
-                                                             {"duplicate", c.duplicates},
-                                                             {"unrouted", c.unrouted},
-                                                             {"rejected", c.rejected},
-                                                             {"unavailable", c.unavailable}};
+    const std::pair<const char*, std::uint64_t> results[] = {
+        {"routed", c.routed}, {"unrouted", c.unrouted}, {"duplicate", c.duplicates}};
     for (const auto& [result, n] : results)
       out.sample("hookd_events_received_total", {{"source", name}, {"result", result}}, n);
+  }
+  out.family("hookd_ingest_requests_total", "counter",
+             "POST /event requests per source and answer: ok (200), rejected (4xx), "
+             "unavailable (503).");
+  for (const auto& [name, c] : sources) {
+    const std::pair<const char*, std::uint64_t> results[] = {
+        {"ok", c.ok}, {"rejected", c.rejected}, {"unavailable", c.unavailable}};
+    for (const auto& [result, n] : results)
+      out.sample("hookd_ingest_requests_total", {{"source", name}, {"result", result}}, n);
   }
 }
 
@@ -108,16 +117,38 @@ void pool_and_storage(PrometheusText& out, const ConnPool& pool, const storage::
   out.sample("hookd_storage_write_queue", {}, stats.queue_depth);
 }
 
+void connections(PrometheusText& out, const ListenerCounters& listeners) {
+  out.family("hookd_connections_open", "gauge", "Open client connections per listener.");
+  for (const auto& [name, c] : listeners)
+    out.sample("hookd_connections_open", {{"listener", name}}, c->open);
+  out.family("hookd_connections_total", "counter",
+             "Client connections per listener and result: accepted, refused over "
+             "max_connections or over max_connections_per_ip.");
+  for (const auto& [name, c] : listeners) {
+    const std::pair<const char*, std::uint64_t> results[] = {
+        {"accepted", c->accepted},
+        {"refused_max_connections", c->refused_max},
+        {"refused_max_connections_per_ip", c->refused_per_ip}};
+    for (const auto& [result, n] : results)
+      out.sample("hookd_connections_total", {{"listener", name}, {"result", result}}, n);
+  }
+  out.family("hookd_header_timeouts_total", "counter",
+             "Connections closed for not sending a request head within header_timeout.");
+  for (const auto& [name, c] : listeners)
+    out.sample("hookd_header_timeouts_total", {{"listener", name}}, c->header_timeouts);
+}
+
 }  // namespace
 
 std::string render_metrics(const Config& config, const IngestHandler& ingest,
                            const DeliveryScheduler& scheduler, const ConnPool& pool,
-                           const storage::Store& store) {
+                           const storage::Store& store, const ListenerCounters& listeners) {
   PrometheusText out;
   build_info(out);
   events_received(out, config, ingest);
   deliveries(out, config, scheduler);
   pool_and_storage(out, pool, store);
+  connections(out, listeners);
   return std::move(out).take();
 }
 

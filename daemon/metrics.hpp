@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "daemon/conn_pool.hpp"
 #include "daemon/delivery_scheduler.hpp"
+#include "daemon/http_server.hpp"
 #include "daemon/ingest_handler.hpp"
 #include "storage/store.hpp"
 
@@ -18,8 +19,10 @@ namespace hookd::daemon {
 
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4";
 
+using ListenerCounters = std::vector<std::pair<std::string, const ConnectionCounters*>>;
+
 std::string render_metrics(const Config& config, const IngestHandler& ingest,
                            const DeliveryScheduler& scheduler, const ConnPool& pool,
-                           const storage::Store& store);
+                           const storage::Store& store, const ListenerCounters& listeners);
 
 }  // namespace hookd::daemon

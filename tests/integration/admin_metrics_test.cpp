@@ -62,12 +62,14 @@ TEST_F(AdminMetricsTest, CountsMatchAKnownWorkload) {
 
   std::string text = metrics();
   auto m = samples(text);
-  EXPECT_EQ(m[R"(hookd_events_received_total{source="app",result="accepted"})"], "7");
+  EXPECT_EQ(m[R"(hookd_events_received_total{source="app",result="routed"})"], "6");
   EXPECT_EQ(m[R"(hookd_events_received_total{source="app",result="duplicate"})"], "1");
   EXPECT_EQ(m[R"(hookd_events_received_total{source="app",result="unrouted"})"], "1");
-  EXPECT_EQ(m[R"(hookd_events_received_total{source="app",result="rejected"})"], "1");
-  EXPECT_EQ(m[R"(hookd_events_received_total{source="app",result="unavailable"})"], "0");
-  EXPECT_EQ(m[R"(hookd_events_received_total{source="catalog",result="accepted"})"], "0")
+  EXPECT_EQ(m[R"(hookd_ingest_requests_total{source="app",result="ok"})"], "8");
+  EXPECT_EQ(m[R"(hookd_ingest_requests_total{source="app",result="rejected"})"], "1");
+  EXPECT_EQ(m[R"(hookd_ingest_requests_total{source="app",result="unavailable"})"], "0");
+  EXPECT_EQ(m[R"(hookd_ingest_requests_total{source="minio",result="rejected"})"], "1");
+  EXPECT_EQ(m[R"(hookd_events_received_total{source="catalog",result="routed"})"], "0")
       << "configured sources have series before their first event";
   EXPECT_EQ(m[R"(hookd_deliveries_total{subscription="s",outcome="delivered"})"], "6");
   EXPECT_EQ(m[R"(hookd_deliveries_total{subscription="s",outcome="dead"})"], "0");
@@ -103,7 +105,8 @@ TEST_F(AdminMetricsTest, CountsMatchAKnownWorkload) {
   }
   // Every family has HELP and TYPE.
   for (const char* family :
-       {"hookd_build_info", "hookd_events_received_total", "hookd_deliveries_total",
+       {"hookd_build_info", "hookd_events_received_total", "hookd_ingest_requests_total",
+       "hookd_connections_total", "hookd_deliveries_total",
         "hookd_delivery_duration_seconds", "hookd_deliveries_pending", "hookd_deliveries_in_flight",
         "hookd_deliveries_dead", "hookd_pool_connections", "hookd_pool_connections_opened_total",
         "hookd_storage_bytes", "hookd_storage_write_queue"}) {
