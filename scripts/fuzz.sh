@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-all=(minio opteryx cloudevents_structured cloudevents_binary generic config dates admin_query)
+all=(minio opteryx cloudevents_structured cloudevents_binary generic config dates admin_query ingest)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -26,6 +26,7 @@ max_len() {
     config) echo 16384 ;;
     dates) echo 64 ;;
     admin_query) echo 512 ;;
+    ingest) echo 16384 ;;
     *) echo 4096 ;;
   esac
 }

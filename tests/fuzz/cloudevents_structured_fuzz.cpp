@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
              (structured_type ? "application/cloudevents+json" : "application/json"));
   const auto* time = obj.if_contains("time");
   if (time && time->is_string()) {
-    FUZZ_CHECK(ev.time_ms == parse_rfc3339_ms(time->get_string()).value_or(fuzz::kReceivedMs));
+    FUZZ_CHECK(ev.time_ms == fuzz::event_time(time->get_string()));
   } else {
     FUZZ_CHECK(ev.time_ms == fuzz::kReceivedMs);
   }

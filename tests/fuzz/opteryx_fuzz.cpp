@@ -39,6 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(ev.idempotency_key == (meta.cloud_tasks_name ? *meta.cloud_tasks_name
                                                            : sha256_hex(raw)));
   const auto* ts = event.if_contains("timestamp");
-  FUZZ_CHECK(ev.time_ms == (ts && ts->is_int64() ? ts->get_int64() : fuzz::kReceivedMs));
+  FUZZ_CHECK(ev.time_ms == (ts && ts->is_int64() && is_representable_time_ms(ts->get_int64())
+                                ? ts->get_int64()
+                                : fuzz::kReceivedMs));
   return 0;
 }
