@@ -176,15 +176,10 @@ bool App::Impl::start_delivery() {
   popts.connections_per_origin = config->delivery.connections_per_origin;
   pool = std::make_unique<ConnPool>(ioc, popts);
   scheduler = std::make_unique<DeliveryScheduler>(ioc, *store, *pool, config);
-  auto started = std::chrono::steady_clock::now();
-  auto loaded = scheduler->start();
-  if (!loaded) {
-    log::error("delivery.load_failed", {{"error", loaded.error().message()}});
+  if (auto ec = scheduler->start()) {
+    log::error("delivery.load_failed", {{"error", ec.message()}});
     return false;
   }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - started).count();
-  log::info("delivery.loaded", {{"pending", *loaded}, {"ms", ms}});
   DeliveryScheduler* s = scheduler.get();
   ingest->on_committed([s](const std::vector<Delivery>& d) { s->enqueue(d); });
   return true;
@@ -385,6 +380,7 @@ int App::run() {
   }
   m.maint_cv.notify_all();
   m.maintenance.join();
+  m.scheduler->wait_loader();  // it reads the store
   m.store.reset();  // drains the writer and flushes
   log::info("daemon.stopped");
   return 0;

@@ -27,7 +27,7 @@ DeliveryScheduler::DeliveryScheduler(net::io_context& ioc, storage::Store& store
   set_config(std::move(config));
 }
 
-DeliveryScheduler::~DeliveryScheduler() = default;
+DeliveryScheduler::~DeliveryScheduler() { wait_loader(); }
 
 std::uint64_t DeliveryScheduler::now_tick() const {
   return static_cast<std::uint64_t>((Clock::now() - epoch_) / kTick);
@@ -71,7 +71,7 @@ void DeliveryScheduler::set_config(std::shared_ptr<const Config> config) {
   if (!stopped_) dispatch();
 }
 
-result<std::size_t> DeliveryScheduler::start() {
+error_code DeliveryScheduler::start() {
   auto states = store_.load_subscription_states();
   if (!states) return states.error();
   for (const auto& [name, st] : *states) {
@@ -79,23 +79,84 @@ result<std::size_t> DeliveryScheduler::start() {
     s.paused = st.paused;
     s.reason = st.reason;
   }
-  auto counts = store_.count_deliveries();
-  if (!counts) return counts.error();
-  for (const auto& [key, n] : *counts)
-    if (key.second == DeliveryState::dead) sub_state(key.first).dead_total = n;
-  std::size_t loaded = 0;
-  auto ec = store_.for_each_pending([&](const Delivery& d) {
-    schedule_at(add_item(d.id, d.subscription), d.next_attempt_ms);
-    ++loaded;
-  });
-  if (ec) return ec;
+  loading_ = true;
+  loader_ = std::thread([this, view = store_.startup_view()]() mutable { run_loader(std::move(view)); });
   net::co_spawn(ioc_, timer_loop(), log_if_exception);
   dispatch();
-  return loaded;
+  return {};
+}
+
+void DeliveryScheduler::run_loader(std::unique_ptr<storage::Store::StartupView> view) {
+  constexpr std::size_t kChunk = 4096;
+  const auto started = Clock::now();
+  // Hands `fn` to the io thread and waits for it to have run: false when
+  // stopping (the io thread may no longer run it). `fn` owns what it uses,
+  // since it may run after the loader gave up waiting.
+  auto on_io = [this](std::function<void()> fn) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto ran = done->get_future();
+    net::post(ioc_, [fn = std::move(fn), done] {
+      fn();
+      done->set_value();
+    });
+    while (ran.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready)
+      if (stop_loading_) return false;
+    return true;
+  };
+  auto counts = view->count_deliveries();
+  if (!counts) {
+    log::error("delivery.count_failed", {{"error", counts.error().message()}});
+  } else if (!on_io([this, counts = std::make_shared<decltype(counts)::value_type>(
+                                std::move(*counts))] {
+               // Deaths after the snapshot were counted in memory already.
+               for (const auto& [key, n] : *counts)
+                 if (key.second == DeliveryState::dead) sub_state(key.first).dead_total += n;
+             })) {
+    return;
+  }
+  std::vector<Loaded> chunk;
+  chunk.reserve(kChunk);
+  std::size_t loaded = 0;
+  bool stopped = false;
+  auto flush = [&] {
+    loaded += chunk.size();
+    auto owned = std::make_shared<std::vector<Loaded>>(std::move(chunk));
+    if (!on_io([this, owned] { apply_loaded(*owned); })) stopped = true;
+    chunk.clear();
+    chunk.reserve(kChunk);
+    return !stopped;
+  };
+  auto ec = view->for_each_pending([&](const Delivery& d) {
+    chunk.push_back({d.id, d.subscription, d.next_attempt_ms});
+    return chunk.size() < kChunk || flush();
+  });
+  if (!stopped && !chunk.empty()) flush();
+  if (stopped) return;
+  view.reset();  // releases the snapshot
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  if (ec) log::error("delivery.load_failed", {{"error", ec.message()}, {"loaded", loaded}});
+  on_io([this, loaded, ms] {
+    loading_ = false;
+    log::info("delivery.loaded", {{"pending", loaded}, {"ms", ms}});
+  });
+}
+
+void DeliveryScheduler::apply_loaded(std::vector<Loaded>& chunk) {
+  for (const Loaded& d : chunk) {
+    if (find_item(d.id)) continue;  // enqueued since the snapshot: in memory already
+    schedule_at(add_item(d.id, d.subscription), d.next_attempt_ms);
+  }
+  if (!stopped_) dispatch();
+}
+
+void DeliveryScheduler::wait_loader() {
+  stop_loading_ = true;
+  if (loader_.joinable()) loader_.join();
 }
 
 void DeliveryScheduler::stop() {
   stopped_ = true;
+  stop_loading_ = true;
   wake_.cancel();
   for (net::steady_timer* timer : write_waits_) timer->cancel();  // until_durable gives up
 }

@@ -40,6 +40,9 @@
 #include "storage/store.hpp"
 
 #include <array>
+#include <atomic>
+#include <future>
+#include <thread>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -100,15 +103,24 @@ class DeliveryScheduler {
                     std::shared_ptr<const Config> config);
   ~DeliveryScheduler();
 
-  // Loads subscription states and every pending delivery from storage and
-  // starts the timer loop. Returns how many deliveries were loaded.
-  result<std::size_t> start();
+  // Loads subscription states, starts the timer loop, and starts loading
+  // the pending deliveries and dead counts of a snapshot taken now on a
+  // loader thread, in chunks handed to the io thread, so that listeners need
+  // not wait for a large backlog. Deliveries enqueued meanwhile are not
+  // loaded twice (one item per delivery id), and each attempt re-reads its
+  // delivery, so one that changed after the snapshot is not sent again.
+  error_code start();
+  // True until every pending delivery of the start snapshot is in memory.
+  bool loading() const noexcept { return loading_; }
   // Applies a new config: later attempts use the new subscription settings.
   void set_config(std::shared_ptr<const Config> config);
   // Deliveries just made durable by ingest: attempted at once.
   void enqueue(const std::vector<Delivery>& deliveries);
   // Stops starting attempts; in-flight ones finish.
   void stop();
+  // Stops and joins the loader thread (after the io loop ended, before the
+  // store goes away; a stopped load leaves the rest pending in storage).
+  void wait_loader();
 
   // Admin operations (SPEC section 5); io thread. Each change is durable
   // before the coroutine completes. Unknown names and ids: storage_errc::not_found;
@@ -194,6 +206,19 @@ class DeliveryScheduler {
   std::map<std::string, SubscriptionCounters> counters_;
   bool stopped_ = false;
   std::mt19937_64 rng_;
+
+  // Background load (start()): the loader thread hands a chunk to the io
+  // thread and waits until it is applied, so memory holds one chunk at most.
+  struct Loaded {
+    std::string id;
+    std::string subscription;
+    std::int64_t next_attempt_ms = 0;
+  };
+  void apply_loaded(std::vector<Loaded>& chunk);
+  void run_loader(std::unique_ptr<storage::Store::StartupView> view);
+  bool loading_ = false;
+  std::atomic<bool> stop_loading_{false};
+  std::thread loader_;
 };
 
 }  // namespace hookd::daemon

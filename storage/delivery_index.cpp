@@ -145,9 +145,10 @@ result<std::vector<Delivery>> list_deliveries(
 }
 
 result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>>
-count_deliveries(Database& db) {
+count_deliveries(Database& db, const rocksdb::Snapshot* snapshot) {
   rocksdb::ReadOptions options;
   options.fill_cache = false;  // a one-off full scan; keep the hot blocks
+  options.snapshot = snapshot;
   std::unique_ptr<rocksdb::Iterator> it(
       db.db().NewIterator(options, db.by_state()));
   std::map<std::pair<std::string, DeliveryState>, std::uint64_t> out;

@@ -37,7 +37,7 @@ result<std::vector<Delivery>> list_deliveries(
 // Store::count_deliveries(): a full scan of the index, O(deliveries) key
 // reads without values. Meant for start-up, not for every request.
 result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>>
-count_deliveries(Database& db);
+count_deliveries(Database& db, const rocksdb::Snapshot* snapshot = nullptr);
 
 // Builds the by_state index from the deliveries unless the default family
 // holds kStateIndexMarker, then writes the marker (synced). A crash midway

@@ -196,15 +196,14 @@ result<std::vector<Event>> Store::list_events(std::string_view after,
   return out;
 }
 
-error_code Store::for_each_pending(const std::function<void(const Delivery&)>& fn) {
-  Database& db = *impl_->db;
-  // One snapshot for the index and the records, so they agree even while
-  // the writer moves deliveries in and out of the index.
-  ReadSnapshot snapshot(db.db());
-  const rocksdb::ReadOptions options = snapshot.options();
+namespace {
 
-  std::unique_ptr<rocksdb::Iterator> it(
-      db.db().NewIterator(options, db.pending()));
+// Every pending delivery at `options` (one snapshot for the index and the
+// records, so they agree even while the writer moves deliveries in and out
+// of the index), in due-time order, while fn returns true.
+error_code scan_pending(Database& db, const rocksdb::ReadOptions& options,
+                        const std::function<bool(const Delivery&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db.db().NewIterator(options, db.pending()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view id = pending_key_delivery_id(view(it->key()));
     if (id.empty()) return storage_errc::invalid_record;
@@ -216,9 +215,45 @@ error_code Store::for_each_pending(const std::function<void(const Delivery&)>& f
     auto d = decode_delivery(**value);
     if (!d) return d.error();
     if (d->state != DeliveryState::pending) continue;
-    fn(*d);
+    if (!fn(*d)) break;
   }
   return to_error_code(it->status());
+}
+
+}  // namespace
+
+error_code Store::for_each_pending(const std::function<void(const Delivery&)>& fn) {
+  Database& db = *impl_->db;
+  ReadSnapshot snapshot(db.db());
+  return scan_pending(db, snapshot.options(), [&](const Delivery& d) {
+    fn(d);
+    return true;
+  });
+}
+
+struct Store::StartupView::State {
+  explicit State(Database& d) : db(d), snapshot(d.db()) {}
+  Database& db;
+  ReadSnapshot snapshot;
+};
+
+Store::StartupView::StartupView(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Store::StartupView::~StartupView() = default;
+
+result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>>
+Store::StartupView::count_deliveries() {
+  return storage::count_deliveries(state_->db, state_->snapshot.options().snapshot);
+}
+
+error_code Store::StartupView::for_each_pending(const std::function<bool(const Delivery&)>& fn) {
+  rocksdb::ReadOptions options = state_->snapshot.options();
+  options.fill_cache = false;  // a one-off scan; keep the hot blocks
+  return scan_pending(state_->db, options, fn);
+}
+
+std::unique_ptr<Store::StartupView> Store::startup_view() {
+  return std::unique_ptr<StartupView>(
+      new StartupView(std::make_unique<StartupView::State>(*impl_->db)));
 }
 
 result<std::vector<Delivery>> Store::load_pending() {

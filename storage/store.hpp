@@ -160,6 +160,29 @@ class Store {
                                          std::size_t limit);
   // Every pending delivery, in due-time order.
   result<std::vector<Delivery>> load_pending();
+
+  // A consistent view taken now, to be read later on any thread: what the
+  // daemon loads at start (counts per subscription and state, and every
+  // pending delivery) without making its listeners wait for it. Whatever
+  // changes after the view was taken reaches the scheduler by other means
+  // (enqueue, and each attempt's re-read of its delivery). The Store must
+  // outlive the view.
+  class StartupView {
+   public:
+    ~StartupView();
+    StartupView(const StartupView&) = delete;
+    StartupView& operator=(const StartupView&) = delete;
+    result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>> count_deliveries();
+    // In due-time order; stops early (without error) when fn returns false.
+    error_code for_each_pending(const std::function<bool(const Delivery&)>& fn);
+
+   private:
+    friend class Store;
+    struct State;
+    explicit StartupView(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+  };
+  std::unique_ptr<StartupView> startup_view();
   // The same, one delivery at a time (in due-time order), without holding
   // them all: what the scheduler uses to rebuild its wheel at start.
   error_code for_each_pending(const std::function<void(const Delivery&)>& fn);
