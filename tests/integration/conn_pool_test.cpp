@@ -306,5 +306,16 @@ TEST_F(ConnPoolTest, RefusedConnectionIsReported) {
   EXPECT_EQ(pool().stats().connections_open, 0u);
 }
 
+TEST_F(ConnPoolTest, UnsafeHeaderIsRefusedWithoutConnecting) {
+  SinkServer sink;
+  auto url = url_for(sink);
+  auto req = request_for(url);
+  req.headers.emplace_back("X-Custom", "a\r\nX-Injected: 1");
+  auto r = post(url, req);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.error, delivery_errc::unsafe_header) << why(r);
+  EXPECT_EQ(sink.connections_accepted(), 0u);
+}
+
 }  // namespace
 }  // namespace hookd::test
