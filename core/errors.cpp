@@ -64,6 +64,21 @@ class DeliveryCategory final : public boost::system::error_category {
       case delivery_errc::ok: return "ok";
       case delivery_errc::already_delivered: return "already delivered";
       case delivery_errc::unknown_subscription: return "no such subscription";
+      case delivery_errc::resolve_failed: return "host name did not resolve";
+      case delivery_errc::connect_failed: return "connect failed";
+      case delivery_errc::tls_config: return "TLS files cannot be loaded";
+      case delivery_errc::tls_handshake_failed: return "TLS handshake failed";
+      case delivery_errc::tls_verify_failed: return "TLS certificate verify failed";
+      case delivery_errc::timeout: return "timed out";
+      case delivery_errc::cancelled: return "cancelled";
+      case delivery_errc::write_failed: return "writing the request failed";
+      case delivery_errc::read_failed: return "reading the response failed";
+      case delivery_errc::connection_closed: return "connection closed before a complete response";
+      case delivery_errc::bad_response: return "malformed HTTP response";
+      case delivery_errc::response_too_large: return "response header too large";
+      case delivery_errc::invalid_request: return "request cannot be encoded";
+      case delivery_errc::unsafe_header: return "header value has CR, LF or NUL";
+      case delivery_errc::event_missing: return "event missing from storage";
     }
     return "unknown delivery error";
   }
@@ -74,6 +89,38 @@ class DeliveryCategory final : public boost::system::error_category {
 const boost::system::error_category& delivery_category() noexcept {
   static const DeliveryCategory c;
   return c;
+}
+
+const char* to_string(delivery_errc e) noexcept {
+  switch (e) {
+    case delivery_errc::ok: return "ok";
+    case delivery_errc::already_delivered: return "already_delivered";
+    case delivery_errc::unknown_subscription: return "unknown_subscription";
+    case delivery_errc::resolve_failed: return "resolve_failed";
+    case delivery_errc::connect_failed: return "connect_failed";
+    case delivery_errc::tls_config: return "tls_config";
+    case delivery_errc::tls_handshake_failed: return "tls_handshake_failed";
+    case delivery_errc::tls_verify_failed: return "tls_verify_failed";
+    case delivery_errc::timeout: return "timeout";
+    case delivery_errc::cancelled: return "cancelled";
+    case delivery_errc::write_failed: return "write_failed";
+    case delivery_errc::read_failed: return "read_failed";
+    case delivery_errc::connection_closed: return "connection_closed";
+    case delivery_errc::bad_response: return "bad_response";
+    case delivery_errc::response_too_large: return "response_too_large";
+    case delivery_errc::invalid_request: return "invalid_request";
+    case delivery_errc::unsafe_header: return "unsafe_header";
+    case delivery_errc::event_missing: return "event_missing";
+  }
+  return "unknown";
+}
+
+std::string delivery_error_text(const error_code& ec, std::string_view detail) {
+  std::string out = ec.category() == delivery_category()
+                        ? std::string(to_string(static_cast<delivery_errc>(ec.value())))
+                        : ec.message();
+  if (!detail.empty()) out.append(": ").append(detail);
+  return out;
 }
 
 const boost::system::error_category& ingest_category() noexcept {

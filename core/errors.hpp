@@ -6,6 +6,8 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <type_traits>
 
@@ -41,11 +43,30 @@ enum class storage_errc {
   invalid_record,   // a stored value does not decode
 };
 
-// Delivery and admin operations refused for the state they find.
+// Delivery and admin operations refused for the state they find, and the
+// ways one outbound POST fails without a response. The text that came with a
+// failure (an OS or OpenSSL reason) travels beside the code as `detail`, for
+// people only: code decides, detail explains.
 enum class delivery_errc {
   ok = 0,
   already_delivered = 1,  // 409: nothing to retry
   unknown_subscription,   // 404
+  // Outbound POST failures (PostResult::error).
+  resolve_failed,        // the host name did not resolve
+  connect_failed,        // TCP connect failed (refused, unreachable)
+  tls_config,            // a ca/cert/key file or the trust store cannot be loaded
+  tls_handshake_failed,  // the handshake failed, not over the peer's certificate
+  tls_verify_failed,     // the peer's certificate is untrusted or names another host
+  timeout,               // the deadline passed (acquire, connect, handshake, write, read)
+  cancelled,             // the attempt was cancelled (shutdown)
+  write_failed,          // writing the request failed
+  read_failed,           // reading the response failed (socket or TLS error)
+  connection_closed,     // the peer closed before the response was complete
+  bad_response,          // the response does not parse as HTTP/1.1
+  response_too_large,    // the response header is over the limit
+  invalid_request,       // the request cannot be encoded (e.g. an oversized header): never sent
+  unsafe_header,         // a header value has CR, LF or NUL: never sent
+  event_missing,         // the delivery's event is not in storage: nothing to send
 };
 
 // Configuration problems (the details go into ConfigError messages).
@@ -59,6 +80,15 @@ const boost::system::error_category& ingest_category() noexcept;
 const boost::system::error_category& storage_category() noexcept;
 const boost::system::error_category& config_category() noexcept;
 const boost::system::error_category& delivery_category() noexcept;
+
+// The code's stable name ("connect_failed"), for logs and stored attempt text.
+const char* to_string(delivery_errc e) noexcept;
+
+// The one human-readable form of an outbound failure, as stored in
+// Attempt::error and Delivery::last_error: "connect_failed: Connection
+// refused", or the bare name when there is no detail. A code of another
+// category gives its message() in place of the name.
+std::string delivery_error_text(const error_code& ec, std::string_view detail);
 
 inline error_code make_error_code(ingest_errc e) noexcept {
   return {static_cast<int>(e), ingest_category()};

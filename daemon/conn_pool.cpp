@@ -49,7 +49,8 @@ struct Origin {
 struct Lease {
   std::unique_ptr<Connection> connection;  // null on failure
   bool reused = false;
-  std::string error;
+  error_code error;
+  std::string detail;
 };
 
 std::string origin_name(const TargetUrl& url) {
@@ -63,7 +64,8 @@ std::string origin_name(const TargetUrl& url) {
 struct ConnPool::Impl {
   Impl(net::io_context& ioc, PoolOptions o) : ex(ioc.get_executor()), options(std::move(o)) {}
 
-  Origin* find_origin(const TargetUrl& url, const TlsClientConfig* tls, std::string& error);
+  // Null when the origin's TLS context cannot be built (tls_config), with why in `detail`.
+  Origin* find_origin(const TargetUrl& url, const TlsClientConfig* tls, std::string& detail);
   net::awaitable<Lease> acquire(Origin& o, Clock::time_point deadline);
   net::awaitable<Lease> open(Origin& o, Clock::time_point deadline);
   net::awaitable<Lease> reopen(Origin& o, std::unique_ptr<Connection> failed,
@@ -84,7 +86,7 @@ struct ConnPool::Impl {
 };
 
 Origin* ConnPool::Impl::find_origin(const TargetUrl& url, const TlsClientConfig* tls,
-                                    std::string& error) {
+                                    std::string& detail) {
   if (!url.tls) tls = nullptr;
   OriginKey key{url.tls,
                 url.host,
@@ -102,7 +104,7 @@ Origin* ConnPool::Impl::find_origin(const TargetUrl& url, const TlsClientConfig*
       auto made = make_client_context(tls, options.ca_path);
       if (!made.context) {
         contexts.erase({key.ca_file, key.cert_file, key.key_file});
-        error = std::move(made.error);
+        detail = std::move(made.error);
         return nullptr;
       }
       ctx = std::move(made.context);
@@ -122,7 +124,7 @@ net::awaitable<Lease> ConnPool::Impl::acquire(Origin& o, Clock::time_point deadl
       continue;
     }
     ++o.busy;
-    co_return Lease{std::move(conn), true, {}};
+    co_return Lease{std::move(conn), true, {}, {}};
   }
   if (o.total() < options.connections_per_origin) {
     ++o.connecting;
@@ -135,15 +137,16 @@ net::awaitable<Lease> ConnPool::Impl::acquire(Origin& o, Clock::time_point deadl
   // A release pops the waiter it serves; one not served is still queued.
   if (!w.connection && !w.may_open) {
     o.waiters.erase(it);
-    co_return Lease{nullptr, false, Clock::now() >= deadline ? "timeout" : "cancelled"};
+    auto why = Clock::now() >= deadline ? delivery_errc::timeout : delivery_errc::cancelled;
+    co_return Lease{nullptr, false, why, {}};
   }
   if (w.connection) {
     // Served just as the deadline passed: keep the connection for others.
     if (Clock::now() >= deadline) {
       release(o, std::move(w.connection), true);
-      co_return Lease{nullptr, false, "timeout"};
+      co_return Lease{nullptr, false, delivery_errc::timeout, {}};
     }
-    co_return Lease{std::move(w.connection), true, {}};
+    co_return Lease{std::move(w.connection), true, {}, {}};
   }
   co_return co_await open(o, deadline);
 }
@@ -153,15 +156,16 @@ net::awaitable<Lease> ConnPool::Impl::open(Origin& o, Clock::time_point deadline
   auto opened = co_await open_connection(ex, o.url, o.tls.get(), deadline);
   --o.connecting;
   if (!opened.connection) {
-    log::info("pool.connect_failed", {{"origin", o.name}, {"error", opened.error}});
+    log::info("pool.connect_failed",
+              {{"origin", o.name}, {"error", delivery_error_text(opened.error, opened.detail)}});
     slot_freed(o);
-    co_return Lease{nullptr, false, std::move(opened.error)};
+    co_return Lease{nullptr, false, opened.error, std::move(opened.detail)};
   }
   ++o.busy;
   ++stats.connections_opened;
   ++stats.connections_open;
   log::debug("pool.connected", {{"origin", o.name}, {"busy", o.busy}, {"idle", o.idle.size()}});
-  co_return Lease{std::move(opened.connection), false, {}};
+  co_return Lease{std::move(opened.connection), false, {}, {}};
 }
 
 // Replaces a failed busy connection by a fresh one, keeping its slot so that
@@ -225,16 +229,21 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
   // Beast writes header values as given: CR/LF here would end the header
   // block early on a connection other subscriptions share.
   if (auto bad = unsafe_header(req)) {
-    out.error = "refused: header " + *bad + " has CR, LF or NUL";
+    out.error = delivery_errc::unsafe_header;
+    out.detail = "header " + *bad;
     co_return out;
   }
-  Origin* origin = find_origin(url, tls, out.error);
-  if (!origin) co_return out;
+  Origin* origin = find_origin(url, tls, out.detail);
+  if (!origin) {
+    out.error = delivery_errc::tls_config;
+    co_return out;
+  }
   Request wire;
   try {
     wire = make_request(req);
   } catch (const std::length_error& e) {  // Beast refuses oversized header names and values
-    out.error = std::string("request: ") + e.what();
+    out.error = delivery_errc::invalid_request;
+    out.detail = e.what();
     co_return out;
   }
   Lease lease = co_await acquire(*origin, deadline);
@@ -242,7 +251,7 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
   while (lease.connection) {
     out.reused_connection = lease.reused;
     auto ex = co_await exchange(*lease.connection, wire, deadline);
-    if (ex.error.empty()) {
+    if (!ex.error) {
       out.status = ex.status;
       out.retry_after = std::move(ex.retry_after);
       out.body_excerpt = std::move(ex.body_excerpt);
@@ -254,19 +263,22 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
     }
     // The server may have closed a kept-alive connection just as we wrote; the
     // receiver deduplicates on webhook-id, so one fresh try is safe.
-    if (lease.reused && !retried && !ex.got_response_bytes && !ex.timed_out &&
-        ex.error != "cancelled") {
+    if (lease.reused && !retried && !ex.got_response_bytes && ex.error != delivery_errc::timeout &&
+        ex.error != delivery_errc::cancelled) {
       retried = true;
       ++stats.retries;
-      log::debug("pool.retry_fresh", {{"origin", origin->name}, {"error", ex.error}});
+      log::debug("pool.retry_fresh",
+                 {{"origin", origin->name}, {"error", delivery_error_text(ex.error, ex.detail)}});
       lease = co_await reopen(*origin, std::move(lease.connection), deadline);
       continue;
     }
     release(*origin, std::move(lease.connection), false);
-    out.error = std::move(ex.error);
+    out.error = ex.error;
+    out.detail = std::move(ex.detail);
     co_return out;
   }
-  out.error = std::move(lease.error);
+  out.error = lease.error;
+  out.detail = std::move(lease.detail);
   co_return out;
 }
 

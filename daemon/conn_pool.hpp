@@ -13,6 +13,7 @@
 // Threads: the io thread only. Lifetime: outlives every post() coroutine.
 
 #include "core/config.hpp"
+#include "core/errors.hpp"
 #include "core/outgoing.hpp"
 #include "daemon/net.hpp"
 
@@ -38,7 +39,8 @@ struct PoolOptions {
 // What one POST produced.
 struct PostResult {
   int status = 0;                   // 0: no response (see error)
-  std::string error;                // "connect: Connection refused", "tls: certificate verify failed", "timeout"
+  error_code error;                 // a delivery_errc when status is 0; none on a response
+  std::string detail;               // the OS/OpenSSL/parser reason beside error, for people only
   std::string retry_after;          // Retry-After header value, if any
   std::string body_excerpt;         // first KiB of the response body
   std::chrono::microseconds latency{0};

@@ -164,33 +164,36 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   const std::uint32_t number = d.attempts + 1;
   const std::int64_t started = unix_ms();
   PostResult res;
-  bool refused = false;  // never sent: no later attempt could do better
   if (!event || !*event) {
-    res.error = "event " + d.event_id + " missing from storage";
-    refused = true;
+    res.error = delivery_errc::event_missing;
+    res.detail = "event " + d.event_id;
   } else {
     OutgoingRequest req = build_delivery_request(**event, d, number, *sc, url,
                                                  cfg->delivery.user_agent, started / 1000);
     if (auto bad = unsafe_header(req)) {
-      res.error = "refused: header " + *bad + " has CR, LF or NUL";
-      refused = true;
+      res.error = delivery_errc::unsafe_header;
+      res.detail = "header " + *bad;
       log::error("delivery.unsafe_header", {{"sub", sub_name}, {"delivery", id}, {"header", *bad}});
     } else {
       res = co_await pool_.post(url, sc->tls ? &*sc->tls : nullptr, req, sc->timeout);
     }
   }
+  // Never sent: no later attempt could do better.
+  const bool refused =
+      res.error == delivery_errc::event_missing || res.error == delivery_errc::unsafe_header;
   std::optional<Duration> retry_after;
   if (!res.retry_after.empty()) retry_after = parse_retry_after(res.retry_after, started / 1000);
   AttemptVerdict verdict =
       classify_attempt(res.status, retry_after, number - d.attempt_base, sc->retry, rng_);
   if (refused) verdict = {Outcome::dead, Duration{0}};
 
-  const std::string what = res.status ? "HTTP " + std::to_string(res.status) : res.error;
+  const std::string failure = res.error ? delivery_error_text(res.error, res.detail) : "";
+  const std::string what = res.status ? "HTTP " + std::to_string(res.status) : failure;
   // Only failures of the origin itself count toward probing it; a 4xx is
   // about this subscription's request, not about the server.
   const bool origin_ok =
       refused || (res.status != 0 && res.status < 500 && res.status != 429);
-  Attempt a{number, started, res.latency.count(), res.status, res.error, res.body_excerpt};
+  Attempt a{number, started, res.latency.count(), res.status, failure, res.body_excerpt};
   d.attempts = number;
   d.updated_ms = unix_ms();
   d.last_error = what;

@@ -49,11 +49,15 @@ std::string describe(const beast::error_code& ec, milliseconds timeout) {
 }
 
 // open_connection's errors, as the end of "cannot reach ... at URL: ".
-std::string describe_open_error(const std::string& error, milliseconds timeout) {
-  if (error == "timeout") return timed_out(timeout);
-  constexpr std::string_view kConnect = "connect: ";
-  if (error.compare(0, kConnect.size(), kConnect) == 0) return error.substr(kConnect.size());
-  return error;
+std::string describe_open_error(const daemon::OpenResult& opened, milliseconds timeout) {
+  const error_code& ec = opened.error;
+  if (ec == delivery_errc::timeout) return timed_out(timeout);
+  if (ec == delivery_errc::connect_failed) return opened.detail;
+  if (ec == delivery_errc::resolve_failed) return "resolve: " + opened.detail;
+  if (ec == delivery_errc::tls_verify_failed)
+    return "tls: certificate verify failed: " + opened.detail;
+  if (ec == delivery_errc::tls_handshake_failed) return "tls: " + opened.detail;
+  return delivery_error_text(ec, opened.detail);
 }
 
 template <class Stream>
@@ -94,7 +98,7 @@ net::awaitable<HttpReply> run_request(net::any_io_executor ex, TargetUrl origin,
   auto opened = co_await daemon::open_connection(ex, origin, tls, daemon::Clock::now() + timeout);
   if (!opened.connection) {
     HttpReply out;
-    out.error = describe_open_error(opened.error, timeout);
+    out.error = describe_open_error(opened, timeout);
     co_return out;
   }
   auto& conn = *opened.connection;
@@ -117,7 +121,7 @@ ClientResult AdminClient::create(TargetUrl base, std::string token, const std::s
     TlsClientConfig config;
     config.ca_file = ca_file;
     auto made = daemon::make_client_context(&config, "");
-    if (!made.context) return {nullptr, std::move(made.error)};
+    if (!made.context) return {nullptr, "tls: " + made.error};
     client->tls_ = std::make_unique<Tls>(Tls{std::move(made.context)});
   }
   return {std::move(client), {}};

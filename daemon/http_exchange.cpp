@@ -32,20 +32,32 @@ bool is_closed(const beast::error_code& ec) {
          ec == net::ssl::error::stream_truncated || ec == http::error::partial_message;
 }
 
-std::string describe(std::string_view phase, const beast::error_code& ec,
-                     Clock::time_point deadline, bool got_bytes = false) {
-  if (is_timeout(ec, deadline)) return "timeout";
-  if (ec == net::error::operation_aborted) return "cancelled";
-  std::string out(phase);
-  if (phase == "read" && is_closed(ec))
-    return out + (got_bytes ? ": connection closed mid-response"
-                            : ": connection closed without a response");
-  return out + ": " + error_reason(ec);
+struct Failure {
+  error_code error;
+  std::string detail;
+};
+
+// What a failed connect, write or read was. Timeout first: a deadline that
+// passed shows up as whatever error the interrupted operation saw.
+Failure classify(delivery_errc phase, const beast::error_code& ec, Clock::time_point deadline,
+                 bool got_bytes = false) {
+  if (is_timeout(ec, deadline)) return {delivery_errc::timeout, {}};
+  if (ec == net::error::operation_aborted) return {delivery_errc::cancelled, {}};
+  if (phase == delivery_errc::read_failed) {
+    if (is_closed(ec))
+      return {delivery_errc::connection_closed,
+              got_bytes ? "closed mid-response" : "closed without a response"};
+    if (ec == http::error::header_limit) return {delivery_errc::response_too_large, ec.message()};
+    if (ec.category() == make_error_code(http::error::header_limit).category())  // not HTTP/1.1
+      return {delivery_errc::bad_response, ec.message()};
+  }
+  return {phase, error_reason(ec)};
 }
 
 struct Resolved {
   std::vector<tcp::endpoint> endpoints;
-  std::string error;
+  error_code error;
+  std::string detail;
 };
 
 // What the resolver's completion handler shares with the waiting coroutine,
@@ -63,7 +75,7 @@ net::awaitable<Resolved> resolve(net::any_io_executor ex, const std::string& hos
                                  std::uint16_t port, Clock::time_point deadline) {
   beast::error_code ec;
   auto ip = net::ip::make_address(host, ec);
-  if (!ec) co_return Resolved{{tcp::endpoint(ip, port)}, {}};
+  if (!ec) co_return Resolved{{tcp::endpoint(ip, port)}, {}, {}};
   // getaddrinfo runs on Asio's resolver thread and cannot be interrupted, so
   // the deadline bounds our wait for it rather than the lookup itself.
   auto state = std::make_shared<ResolveState>(ex);
@@ -77,27 +89,32 @@ net::awaitable<Resolved> resolve(net::any_io_executor ex, const std::string& hos
       });
   state->timer.expires_at(deadline);
   co_await state->timer.async_wait(use_tuple);
-  if (!state->done) co_return Resolved{{}, Clock::now() >= deadline ? "timeout" : "cancelled"};
-  if (state->ec) co_return Resolved{{}, "resolve: " + state->ec.message()};
-  if (state->endpoints.empty()) co_return Resolved{{}, "resolve: no addresses for " + host};
-  co_return Resolved{std::move(state->endpoints), {}};
+  if (!state->done) {
+    co_return Resolved{
+        {}, Clock::now() >= deadline ? delivery_errc::timeout : delivery_errc::cancelled, {}};
+  }
+  if (state->ec) co_return Resolved{{}, delivery_errc::resolve_failed, state->ec.message()};
+  if (state->endpoints.empty())
+    co_return Resolved{{}, delivery_errc::resolve_failed, "no addresses for " + host};
+  co_return Resolved{std::move(state->endpoints), {}, {}};
 }
 
 template <class Stream>
 net::awaitable<ExchangeResult> exchange_on(Stream& stream, Connection& conn, const Request& req,
                                            Clock::time_point deadline) {
   ExchangeResult r;
-  auto fail = [&](std::string_view phase, const beast::error_code& ec) {
+  auto fail = [&](delivery_errc phase, const beast::error_code& ec) {
     r.status = 0;
     r.keep_alive = false;
-    r.timed_out = is_timeout(ec, deadline);
-    r.error = describe(phase, ec, deadline, r.got_response_bytes);
+    auto [error, detail] = classify(phase, ec, deadline, r.got_response_bytes);
+    r.error = error;
+    r.detail = std::move(detail);
   };
   auto& lowest = conn.lowest();
   lowest.expires_at(deadline);
   auto [wec, written] = co_await http::async_write(stream, req, use_tuple);
   if (wec) {
-    fail("write", wec);
+    fail(delivery_errc::write_failed, wec);
     co_return r;
   }
   http::response_parser<http::buffer_body> parser;
@@ -107,7 +124,7 @@ net::awaitable<ExchangeResult> exchange_on(Stream& stream, Connection& conn, con
   auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
   r.got_response_bytes = parser.got_some() || buffer.size() > 0;
   if (hec) {
-    fail("read", hec);
+    fail(delivery_errc::read_failed, hec);
     co_return r;
   }
   auto& res = parser.get();
@@ -119,7 +136,7 @@ net::awaitable<ExchangeResult> exchange_on(Stream& stream, Connection& conn, con
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
-      fail("read", ec);
+      fail(delivery_errc::read_failed, ec);
       co_return r;
     }
     std::size_t got = sizeof chunk - res.body().size;
@@ -174,27 +191,30 @@ void Connection::close() noexcept {
 net::awaitable<OpenResult> open_connection(net::any_io_executor ex, const TargetUrl& url,
                                            ssl::context* tls, Clock::time_point deadline) {
   auto resolved = co_await resolve(ex, url.host, url.port, deadline);
-  if (!resolved.error.empty()) co_return OpenResult{nullptr, std::move(resolved.error)};
+  if (resolved.error) co_return OpenResult{nullptr, resolved.error, std::move(resolved.detail)};
   auto conn = std::make_unique<Connection>(ex, tls);
   auto& lowest = conn->lowest();
   lowest.expires_at(deadline);
   auto [ec, endpoint] = co_await lowest.async_connect(resolved.endpoints, use_tuple);
-  if (ec) co_return OpenResult{nullptr, describe("connect", ec, deadline)};
+  if (ec) {
+    auto [error, detail] = classify(delivery_errc::connect_failed, ec, deadline);
+    co_return OpenResult{nullptr, error, std::move(detail)};
+  }
   beast::error_code ignored;
   lowest.socket().set_option(tcp::no_delay(true), ignored);
   if (conn->is_tls()) {
-    std::string error;
-    if (!prepare_client_stream(conn->tls(), url.host, error))
-      co_return OpenResult{nullptr, std::move(error)};
+    std::string detail;
+    if (!prepare_client_stream(conn->tls(), url.host, detail))
+      co_return OpenResult{nullptr, delivery_errc::tls_handshake_failed, std::move(detail)};
     auto [hec] = co_await conn->tls().async_handshake(ssl::stream_base::client, use_tuple);
     if (hec) {
-      co_return OpenResult{nullptr, is_timeout(hec, deadline)
-                                        ? "timeout"
-                                        : describe_handshake_error(hec, conn->tls())};
+      if (is_timeout(hec, deadline)) co_return OpenResult{nullptr, delivery_errc::timeout, {}};
+      auto failure = classify_handshake_error(hec, conn->tls());
+      co_return OpenResult{nullptr, failure.error, std::move(failure.detail)};
     }
   }
   lowest.expires_never();
-  co_return OpenResult{std::move(conn), {}};
+  co_return OpenResult{std::move(conn), {}, {}};
 }
 
 net::awaitable<ExchangeResult> exchange(Connection& conn, const Request& req,

@@ -2,7 +2,8 @@
 // One outbound HTTP/1.1 connection (plain or TLS) and the two things done on
 // it: opening it (resolve, connect, handshake) and one request/response
 // exchange. Every step is bounded by the caller's single deadline through
-// beast::tcp_stream::expires_at; errors come back as short readable text.
+// beast::tcp_stream::expires_at; a failure comes back as a delivery_errc with
+// short readable detail beside it.
 //
 // Threads: the io thread only. A Connection is used by one coroutine at a
 // time (ConnPool hands it out); it must not outlive its io_context.
@@ -48,8 +49,9 @@ class Connection {
 
 struct OpenResult {
   std::unique_ptr<Connection> connection;  // null on failure
-  std::string error;                       // "resolve: ...", "connect: Connection refused", "tls:
-                                           // ...", "timeout"
+  error_code error;    // resolve_failed, connect_failed, tls_handshake_failed, tls_verify_failed,
+                       // timeout, cancelled (delivery_errc)
+  std::string detail;  // "Connection refused", "hostname mismatch": for people only
 };
 
 // Resolves `url.host`, connects and (when `tls` is not null) does the TLS
@@ -62,13 +64,14 @@ constexpr std::uint64_t kMaxResponseBody = 1024 * 1024;
 constexpr std::size_t kBodyExcerpt = 1024;
 
 struct ExchangeResult {
-  int status = 0;     // 0 when no complete response arrived
-  std::string error;  // "write: ...", "read: ...", "timeout"
+  int status = 0;      // 0 when no complete response arrived
+  error_code error;    // write_failed, read_failed, connection_closed, bad_response,
+                       // response_too_large, timeout, cancelled (delivery_errc)
+  std::string detail;  // the OS, OpenSSL or parser reason: for people only
   std::string retry_after;
   std::string body_excerpt;  // first kBodyExcerpt bytes
   bool keep_alive = false;   // the connection may carry another request
   bool got_response_bytes = false;
-  bool timed_out = false;
 };
 
 // Writes `req` and reads the response before `deadline`. A body larger than

@@ -20,7 +20,7 @@ bool is_ip_literal(const std::string& host) {
 }
 
 ClientContext failure(std::string what, const std::string& file, const beast::error_code& ec) {
-  return {nullptr, "tls: cannot load " + what + " " + file + ": " + error_reason(ec)};
+  return {nullptr, "cannot load " + what + " " + file + ": " + error_reason(ec)};
 }
 
 }  // namespace
@@ -64,7 +64,7 @@ bool prepare_client_stream(TlsStream& stream, const std::string& host, std::stri
   bool ip = is_ip_literal(host);
   // SNI carries DNS names only (RFC 6066 section 3).
   if (!ip && !SSL_set_tlsext_host_name(stream.native_handle(), host.c_str())) {
-    error = "tls: cannot set SNI for " + host;
+    error = "cannot set SNI for " + host;
     return false;
   }
   // Asio's check fails the leaf without saying why; record the reason so that
@@ -80,11 +80,11 @@ bool prepare_client_stream(TlsStream& stream, const std::string& host, std::stri
   return true;
 }
 
-std::string describe_handshake_error(const beast::error_code& ec, TlsStream& stream) {
+HandshakeFailure classify_handshake_error(const beast::error_code& ec, TlsStream& stream) {
   long verify = SSL_get_verify_result(stream.native_handle());
   if (ec.category() == net::error::get_ssl_category() && verify != X509_V_OK)
-    return std::string("tls: certificate verify failed: ") + X509_verify_cert_error_string(verify);
-  return "tls: " + error_reason(ec);
+    return {delivery_errc::tls_verify_failed, X509_verify_cert_error_string(verify)};
+  return {delivery_errc::tls_handshake_failed, error_reason(ec)};
 }
 
 }  // namespace hookd::daemon

@@ -14,10 +14,21 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
+namespace hookd {
+// gtest prints a mismatched code by name.
+inline void PrintTo(delivery_errc e, std::ostream* os) { *os << to_string(e); }
+}  // namespace hookd
+
 namespace hookd::test {
+
+// A failed post's code and detail, for failure messages only.
+inline std::string why(const daemon::PostResult& r) {
+  return r.error ? delivery_error_text(r.error, r.detail) : "";
+}
 
 using daemon::ConnPool;
 using daemon::PoolOptions;
