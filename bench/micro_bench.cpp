@@ -1,7 +1,7 @@
 // Micro benchmarks of the ingest hot path's pure parts: parse, route, ids.
 // Run: build/bench/hookd_micro_bench
-#include "core/config.hpp"
-#include "core/parsers.hpp"
+#include "core/config/config.hpp"
+#include "core/formats/parsers.hpp"
 #include "core/router.hpp"
 #include "core/ulid.hpp"
 

@@ -5,7 +5,7 @@
 // clock, from just before the POST is written to the delivery's arrival)
 // and the ack latency.
 // Usage: paced_post HOOKD_PORT PATH RATE SECONDS SINK_PORT
-#include "daemon/net.hpp"
+#include "daemon/http/net.hpp"
 
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>

@@ -1,7 +1,7 @@
 // TimerWheel costs: schedule+cancel, advance with a steady population of
 // retries, and memory per pending entry.
 // Run: build/bench/hookd_timer_wheel_bench
-#include "core/timer_wheel.hpp"
+#include "core/delivery/timer_wheel.hpp"
 
 #include <benchmark/benchmark.h>
 

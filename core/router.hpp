@@ -3,7 +3,7 @@
 // subscriptions (patterns split once); match() is called per event on the io
 // thread. Immutable after construction.
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 #include "core/event.hpp"
 
 #include <cstddef>

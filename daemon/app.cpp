@@ -1,11 +1,11 @@
 #include "daemon/app.hpp"
 
 #include "core/clock.hpp"
-#include "daemon/admin_handler.hpp"
-#include "daemon/conn_pool.hpp"
-#include "daemon/delivery_scheduler.hpp"
-#include "daemon/http_server.hpp"
-#include "daemon/ingest_handler.hpp"
+#include "daemon/admin/admin_handler.hpp"
+#include "daemon/delivery/conn_pool.hpp"
+#include "daemon/delivery/delivery_scheduler.hpp"
+#include "daemon/http/http_server.hpp"
+#include "daemon/ingest/ingest_handler.hpp"
 #include "daemon/log.hpp"
 #include "storage/store.hpp"
 

@@ -8,7 +8,7 @@
 // Stop order is the reverse of start: listeners close, in-flight requests
 // finish within the grace period, then the store drains and flushes.
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 
 #include <memory>
 #include <string>

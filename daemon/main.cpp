@@ -1,7 +1,7 @@
 // hookd: command line (SPEC section 1). Exit codes follow sysexits: 0 clean
 // stop, 1 runtime failure, 64 bad usage, 78 invalid config.
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 #include "daemon/app.hpp"
 #include "daemon/log.hpp"
 #include "storage/version.hpp"

@@ -4,7 +4,7 @@
 // coroutine's executor, so the coroutine resumes on the io thread.
 
 #include "core/errors.hpp"
-#include "daemon/net.hpp"
+#include "daemon/http/net.hpp"
 #include "storage/store.hpp"
 
 #include <boost/asio/async_result.hpp>

@@ -3,7 +3,7 @@
 // goes the way AdminHandler::handle takes it: Boost.URL's origin-form parse,
 // the decoded path segments, then read_query and read_page.
 
-#include "daemon/admin_request.hpp"
+#include "daemon/admin/admin_request.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 #include <boost/url/parse.hpp>

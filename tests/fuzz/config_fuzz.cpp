@@ -7,7 +7,7 @@
 // paths resolve in a directory that does not exist, so that they fail the
 // same way every run.
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 #include <algorithm>

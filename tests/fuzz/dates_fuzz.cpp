@@ -3,7 +3,7 @@
 // (core/parsers). Each accepted value is printed back in its canonical form,
 // which must parse to the same instant.
 
-#include "core/retry_policy.hpp"
+#include "core/delivery/retry_policy.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 #include <chrono>

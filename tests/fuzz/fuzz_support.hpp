@@ -5,7 +5,7 @@
 // event must pass. Built both with clang (-fsanitize=fuzzer) and with g++
 // against replay_main.cpp.
 
-#include "core/parsers.hpp"
+#include "core/formats/parsers.hpp"
 #include "core/text.hpp"
 
 #include <boost/json/parse.hpp>

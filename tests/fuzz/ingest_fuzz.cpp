@@ -5,8 +5,8 @@
 // storage. Checks that the head check and the full path agree, and that an
 // accepted request's events are as the parsers document.
 
-#include "core/config.hpp"
-#include "daemon/ingest_request.hpp"
+#include "core/config/config.hpp"
+#include "daemon/ingest/ingest_request.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 #include <boost/asio/buffer.hpp>

@@ -4,7 +4,7 @@
 // admin requests (with the Bearer token unless told otherwise), post events
 // to the generic "app" source and poll the admin API until a condition holds.
 
-#include "core/outgoing.hpp"
+#include "core/delivery/outgoing.hpp"
 #include "tests/integration/delivery_fixture.hpp"
 
 #include <boost/json/parse.hpp>

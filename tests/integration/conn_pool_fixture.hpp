@@ -4,7 +4,7 @@
 // times out its coroutine frames still point at the pool and the
 // io_context, so both are leaked rather than destroyed under them.
 
-#include "daemon/conn_pool.hpp"
+#include "daemon/delivery/conn_pool.hpp"
 #include "tests/support/sink_server.hpp"
 #include "tests/support/test_support.hpp"
 

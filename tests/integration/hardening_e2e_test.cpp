@@ -301,6 +301,15 @@ TEST_F(HardeningTest, KeysAndRecordsAreBounded) {
   r = c.post("/event/app", R"({"id":"x2"})", {{"Idempotency-Key", long_key}});
   ASSERT_TRUE(r);
   EXPECT_EQ(json::parse(r->body).at("duplicates").as_int64(), 1) << r->body;
+  // A key a body carries (id_pointer, CloudEvents id) over 255 bytes is 400.
+  r = c.post("/event/app", R"({"id":")" + std::string(256, 'i') + R"("})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("/id (id_pointer)"), std::string::npos) << r->body;
+  r = c.post("/event/ce", R"({"specversion":"1.0","id":")" + std::string(256, 'i') +
+                              R"(","source":"/s","type":"t"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
   // An event type over 256 bytes is refused, naming the field.
   r = c.post("/event/app", R"({"id":"x3"})", {{"X-Event-Type", std::string(257, 't')}});
   ASSERT_TRUE(r);

@@ -2,7 +2,7 @@
 // requests it sends, what it prints, and its exit codes.
 #include "tests/integration/hookctl_fixture.hpp"
 
-#include "core/parsers.hpp"
+#include "core/formats/parsers.hpp"
 
 #include <boost/json/parse.hpp>
 

@@ -1,6 +1,6 @@
 #include "tests/support/http_client.hpp"
 
-#include "daemon/net.hpp"
+#include "daemon/http/net.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/context.hpp>

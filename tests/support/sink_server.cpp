@@ -1,7 +1,7 @@
 #include "tests/support/sink_server.hpp"
 
-#include "daemon/http_server.hpp"
-#include "daemon/net.hpp"
+#include "daemon/http/http_server.hpp"
+#include "daemon/http/net.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>

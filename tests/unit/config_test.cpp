@@ -2,7 +2,7 @@
 // Secrets are covered in config_secrets_test.cpp, value forms (durations,
 // sizes, CIDRs, listen addresses) in config_values_test.cpp.
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 
 #include <gtest/gtest.h>
 

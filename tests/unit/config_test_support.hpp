@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 
 namespace hookd::config_test {
 

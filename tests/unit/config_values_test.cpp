@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 #include "tests/unit/config_test_support.hpp"
 
 namespace hookd {

@@ -1,4 +1,4 @@
-#include "core/outgoing.hpp"
+#include "core/delivery/outgoing.hpp"
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>

@@ -3,7 +3,7 @@
 // MinIO and Opteryx requests, see the READMEs there) and parsing a body the
 // way the ingest path does (strict JSON, then the source's format).
 
-#include "core/parsers.hpp"
+#include "core/formats/parsers.hpp"
 
 #include <gtest/gtest.h>
 

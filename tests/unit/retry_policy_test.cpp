@@ -1,4 +1,4 @@
-#include "core/retry_policy.hpp"
+#include "core/delivery/retry_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The rules for sender-controlled text (core/text.hpp) and the field checks
 // every parser applies with them.
-#include "core/outgoing.hpp"
+#include "core/delivery/outgoing.hpp"
 #include "core/text.hpp"
 #include "tests/unit/parser_test_support.hpp"
 

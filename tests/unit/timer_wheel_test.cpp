@@ -1,4 +1,4 @@
-#include "core/timer_wheel.hpp"
+#include "core/delivery/timer_wheel.hpp"
 
 #include <gtest/gtest.h>
 

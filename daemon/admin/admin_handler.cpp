@@ -1,0 +1,164 @@
+#include "daemon/admin/admin_handler.hpp"
+
+#include "daemon/admin/admin_json.hpp"
+#include "daemon/admin/admin_request.hpp"
+#include "daemon/log.hpp"
+#include "daemon/admin/metrics.hpp"
+
+#include "core/text.hpp"
+#include <boost/url/parse.hpp>
+
+namespace hookd::daemon {
+
+namespace {
+
+bool is_get(const Request& req) {
+  return req.method() == http::verb::get || req.method() == http::verb::head;
+}
+
+bool is_post(const Request& req) { return req.method() == http::verb::post; }
+
+
+Response unauthorized(std::string_view message) {
+  auto res = error_response(http::status::unauthorized, message);
+  res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
+Response status_json(http::status status, std::string_view text, std::string_view reason = {}) {
+  boost::json::object o;
+  o["status"] = text;
+  if (!reason.empty()) o["reason"] = reason;
+  return json_response(status, o);
+}
+
+}  // namespace
+
+AdminHandler::AdminHandler(storage::Store& store, DeliveryScheduler& scheduler,
+                           IngestHandler& ingest, ConnPool& pool,
+                           std::shared_ptr<const Config> config, std::function<bool()> ready)
+    : store_(store),
+      scheduler_(scheduler),
+      ingest_(ingest),
+      pool_(pool),
+      config_(std::move(config)),
+      ready_(std::move(ready)) {}
+
+net::awaitable<Response> AdminHandler::handle(Request& req, const ClientInfo& client) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  std::string_view target(req.target().data(), req.target().size());
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) co_return error_response(http::status::bad_request, "malformed request target");
+  std::vector<std::string> segs;
+  for (auto s : url->segments()) segs.push_back(std::move(s));
+  if (segs.empty() || segs.front() != "v1") {
+    std::string_view path = target.substr(0, target.find('?'));
+    co_return open_endpoint(path, req);
+  }
+  if (auto refused = authorize(req, client)) co_return std::move(*refused);
+  segs.erase(segs.begin());
+  co_return co_await v1(req, segs, url->params());
+}
+
+Response AdminHandler::open_endpoint(std::string_view path, const Request& req) {
+  if (path != "/healthz" && path != "/readyz" && path != "/metrics")
+    return error_response(http::status::not_found, "no such endpoint");
+  if (!is_get(req)) return method_not_allowed("GET, HEAD");
+  if (path == "/healthz") return status_json(http::status::ok, "ok");
+  if (path == "/readyz") {
+    if (!config_) return status_json(http::status::service_unavailable, "not ready", "no config");
+    if (!ready_ || !ready_())
+      return status_json(http::status::service_unavailable, "not ready", "starting or stopping");
+    if (scheduler_.writes_failing())
+      return status_json(http::status::service_unavailable, "not ready",
+                         "storage writes are failing");
+    return status_json(http::status::ok, "ready");
+  }
+  Response res{http::status::ok, 11};
+  res.set(http::field::content_type, kMetricsContentType);
+  res.body() = render_metrics(*config_, ingest_, scheduler_, pool_, store_, connections_);
+  return res;
+}
+
+std::optional<Response> AdminHandler::check_head(const http::request_header<>& head,
+                                                 const ClientInfo& client) const {
+  // Only /v1 needs the token; a request without it is answered before its body.
+  std::string_view target(head.target().data(), head.target().size());
+  if (target != "/v1" && !target.starts_with("/v1/") && !target.starts_with("/v1?"))
+    return std::nullopt;
+  return authorize(head, client);
+}
+
+void AdminHandler::watch_connections(std::string listener, const ConnectionCounters& counters) {
+  connections_.emplace_back(std::move(listener), &counters);
+}
+
+std::optional<Response> AdminHandler::authorize(const http::request_header<>& req,
+                                                const ClientInfo& client) const {
+  const std::string& token = config_->admin.token;
+  if (token.empty())
+    return error_response(http::status::forbidden, "admin API disabled: set [admin] token");
+  auto it = req.find(http::field::authorization);
+  if (it == req.end()) {
+    log::info("admin.unauthorized",
+              {{"client", client.address.to_string()}, {"reason", "no token"}});
+    return unauthorized("Authorization: Bearer TOKEN required");
+  }
+  auto given = bearer_token(std::string_view(it->value().data(), it->value().size()));
+  if (!given || !secret_equals(*given, token)) {
+    log::warn("admin.unauthorized",
+              {{"client", client.address.to_string()}, {"reason", "wrong token"}});
+    return unauthorized("wrong token");
+  }
+  return std::nullopt;
+}
+
+net::awaitable<Response> AdminHandler::v1(const Request& req, const std::vector<std::string>& segs,
+                                          boost::urls::params_view params) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  const std::size_t n = segs.size();
+  auto no_params = [&]() -> std::optional<Response> {
+    auto q = read_query(params, {});
+    if (q.error.empty()) return std::nullopt;
+    return error_response(http::status::bad_request, q.error);
+  };
+  // Method first (405), then parameters (400), then the endpoint itself.
+  auto get = [&](bool takes_params, auto&& fn) -> Response {
+    if (!is_get(req)) return method_not_allowed("GET, HEAD");
+    if (!takes_params)
+      if (auto bad = no_params()) return std::move(*bad);
+    return fn();
+  };
+  auto post = [&](bool takes_params) -> std::optional<Response> {
+    if (!is_post(req)) return method_not_allowed("POST");
+    if (!takes_params) return no_params();
+    return std::nullopt;
+  };
+  const std::string first = n > 0 ? segs[0] : std::string();
+
+  if (first == "subscriptions" && n == 1)
+    co_return get(false, [&] { return list_subscriptions(); });
+  if (first == "subscriptions" && n == 2)
+    co_return get(false, [&] { return get_subscription(segs[1]); });
+  if (first == "subscriptions" && n == 3 &&
+      (segs[2] == "pause" || segs[2] == "resume" || segs[2] == "replay")) {
+    if (auto refused = post(false)) co_return std::move(*refused);
+    if (segs[2] == "replay") co_return co_await replay(segs[1], req.body());
+    co_return co_await pause_or_resume(segs[1], segs[2] == "pause");
+  }
+  if (first == "events" && n == 1) co_return get(true, [&] { return list_events(params); });
+  if (first == "events" && n == 2) co_return get(false, [&] { return get_event(segs[1]); });
+  if (first == "deliveries" && n == 1) co_return get(true, [&] { return list_deliveries(params); });
+  if (first == "deliveries" && n == 2) co_return get(false, [&] { return get_delivery(segs[1]); });
+  if (first == "deliveries" && n == 3 && segs[2] == "retry") {
+    if (auto refused = post(false)) co_return std::move(*refused);
+    co_return co_await retry(segs[1]);
+  }
+  if (first == "dead" && n == 2 && segs[1] == "redeliver") {
+    if (auto refused = post(true)) co_return std::move(*refused);
+    co_return co_await redeliver_dead(params);
+  }
+  co_return error_response(http::status::not_found, "no such endpoint");
+}
+
+}  // namespace hookd::daemon

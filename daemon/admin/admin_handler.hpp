@@ -1,0 +1,81 @@
+#pragma once
+// AdminHandler: the admin listener's endpoints (SPEC section 5,
+// docs/admin-api.md). /healthz, /readyz and /metrics are open; /v1/* needs
+// the configured Bearer token, compared in constant time, and is refused
+// with 403 while no token is configured. Reads come straight from the store
+// (point reads and bounded scans); actions go through the delivery scheduler,
+// which makes each change durable before answering.
+//
+// Threads: io thread only, like every service it reads.
+// Lifetime: the store, scheduler, ingest handler and pool are owned by App
+// and outlive the admin HttpServer and every request it serves.
+
+#include "core/config/config.hpp"
+#include "daemon/delivery/conn_pool.hpp"
+#include "daemon/delivery/delivery_scheduler.hpp"
+#include "daemon/http/http_server.hpp"
+#include "daemon/ingest/ingest_handler.hpp"
+#include "storage/store.hpp"
+
+#include <boost/url/params_view.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hookd::daemon {
+
+class AdminHandler {
+ public:
+  // `ready` answers /readyz: true once storage is open, the config loaded and
+  // the listeners bound, false again while stopping. /readyz is also 503
+  // while the scheduler's storage writes fail (DeliveryScheduler::writes_failing).
+  AdminHandler(storage::Store& store, DeliveryScheduler& scheduler, IngestHandler& ingest,
+               ConnPool& pool, std::shared_ptr<const Config> config, std::function<bool()> ready);
+
+  // A reload may change the token; requests already running keep the old config.
+  void set_config(std::shared_ptr<const Config> config) { config_ = std::move(config); }
+
+  net::awaitable<Response> handle(Request& req, const ClientInfo& client);
+  // The server's head check: /v1 requests without the right token are
+  // refused before their body is read.
+  std::optional<Response> check_head(const http::request_header<>& head,
+                                     const ClientInfo& client) const;
+  // Connection counters shown in /metrics as listener="NAME"; `counters`
+  // outlives the handler.
+  void watch_connections(std::string listener, const ConnectionCounters& counters);
+
+  // Events scanned at most per /v1/events request with filters: limit times
+  // this, plus kScanExtra; the answer's "next" resumes where the scan stopped.
+  static constexpr std::size_t kScanFactor = 10;
+  static constexpr std::size_t kScanExtra = 1000;
+
+ private:
+  Response open_endpoint(std::string_view path, const Request& req);
+  std::optional<Response> authorize(const http::request_header<>& req,
+                                    const ClientInfo& client) const;
+  net::awaitable<Response> v1(const Request& req, const std::vector<std::string>& segs,
+                              boost::urls::params_view query);
+
+  Response get_subscription(const std::string& name) const;
+  Response list_subscriptions() const;
+  Response list_events(boost::urls::params_view query);
+  Response get_event(const std::string& id);
+  Response list_deliveries(boost::urls::params_view query);
+  Response get_delivery(const std::string& id);
+  net::awaitable<Response> retry(std::string id);
+  net::awaitable<Response> pause_or_resume(std::string name, bool pause);
+  net::awaitable<Response> replay(std::string name, const std::string& body);
+  net::awaitable<Response> redeliver_dead(boost::urls::params_view query);
+
+  storage::Store& store_;
+  DeliveryScheduler& scheduler_;
+  IngestHandler& ingest_;
+  ConnPool& pool_;
+  std::shared_ptr<const Config> config_;
+  std::function<bool()> ready_;
+  std::vector<std::pair<std::string, const ConnectionCounters*>> connections_;
+};
+
+}  // namespace hookd::daemon

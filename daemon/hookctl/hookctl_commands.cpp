@@ -1,0 +1,220 @@
+#include "daemon/hookctl/hookctl_commands.hpp"
+
+#include "daemon/hookctl/hookctl_render.hpp"
+#include "daemon/hookctl/hookctl_table.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <functional>
+
+namespace hookd::hookctl {
+
+namespace {
+
+namespace json = boost::json;
+
+struct Call {
+  std::string_view method;
+  std::string target;
+  std::string body;       // JSON, for POST
+  std::string not_found;  // "delivery 'X'": the message for a 404; empty: the API's
+};
+
+// A reply that is a JSON object, or why it is not usable.
+struct Answer {
+  int status = 0;       // 0: no answer
+  json::object object;  // the body, when it is a JSON object (errors too)
+  std::string raw;
+  std::string error;  // without "hookctl: "; empty on success
+};
+
+class Session {
+ public:
+  Session(const AdminClient& client, std::string_view admin_url)
+      : client_(client), admin_url_(admin_url) {}
+
+  Answer call(const Call& c) const {
+    auto reply = client_.request(c.method, c.target, c.body);
+    Answer a;
+    if (reply.status == 0) {
+      a.error = "cannot reach hookd admin API at " + std::string(admin_url_) + ": " + reply.error;
+      return a;
+    }
+    a.status = reply.status;
+    json::error_code ec;
+    auto parsed = json::parse(reply.body, ec);
+    bool is_object = !ec && parsed.is_object();
+    if (is_object) a.object = std::move(parsed.get_object());
+    a.raw = std::move(reply.body);
+    if (reply.status < 200 || reply.status >= 300)
+      a.error = describe_error(reply.status, is_object ? &a.object : nullptr, c);
+    else if (!is_object)
+      a.error = "the admin API at " + std::string(admin_url_) + " answered with invalid JSON";
+    return a;
+  }
+
+  std::string_view admin_url() const { return admin_url_; }
+
+ private:
+  std::string describe_error(int status, const json::object* body, const Call& c) const {
+    std::string code = " (" + std::to_string(status) + ")";
+    if (status == 401) {
+      if (client_.has_token()) return "the admin API refused the token" + code;
+      return "the admin API needs a token" + code +
+             ": use --token-file, HOOKCTL_TOKEN or $CREDENTIALS_DIRECTORY/admin.token";
+    }
+    if (status == 404 && !c.not_found.empty()) return "no such " + c.not_found;
+    const auto* error = body ? body->if_contains("error") : nullptr;
+    if (error && error->is_string()) return clean(error->get_string()) + code;
+    return "unexpected answer from " + std::string(admin_url_) + " to " + std::string(c.method) +
+           " " + c.target + ": HTTP " + std::to_string(status);
+  }
+
+  const AdminClient& client_;
+  std::string_view admin_url_;
+};
+
+std::string with_newline(std::string s) {
+  if (s.empty() || s.back() != '\n') s += '\n';
+  return s;
+}
+
+std::string quoted(std::string_view what, std::string_view id) {
+  return std::string(what) + " '" + clean(id) + "'";
+}
+
+std::string query(const Invocation& inv, std::initializer_list<std::string_view> names) {
+  std::string out;
+  for (auto name : names) {
+    auto value = inv.option(name);
+    if (!value) continue;
+    out += (out.empty() ? "?" : "&") + std::string(name) + "=" + encode_component(*value);
+  }
+  return out;
+}
+
+// One request whose answer is printed with `render`, or as JSON.
+Output single(const Session& session, const Invocation& inv, const Call& call,
+              const std::function<std::string(const json::object&)>& render) {
+  auto answer = session.call(call);
+  if (!answer.error.empty()) return {{}, "hookctl: " + answer.error + "\n", kExitFailure};
+  return {inv.json ? with_newline(std::move(answer.raw)) : render(answer.object), {}, kExitOk};
+}
+
+// healthz, readyz and the subscriptions summary. Not ready is a failure, but
+// everything that could be learned is still printed.
+Output status(const Session& session, const Invocation& inv) {
+  auto health = session.call({"GET", "/healthz", {}, {}});
+  if (health.status == 0) return {{}, "hookctl: " + health.error + "\n", kExitFailure};
+  auto ready = session.call({"GET", "/readyz", {}, {}});
+  if (ready.status == 0) return {{}, "hookctl: " + ready.error + "\n", kExitFailure};
+  auto subs = session.call({"GET", "/v1/subscriptions", {}, {}});
+
+  Output out;
+  if (!health.error.empty() || !ready.error.empty()) out.exit_code = kExitFailure;
+  if (!subs.error.empty()) {
+    out.err = "hookctl: " + subs.error + "\n";
+    out.exit_code = kExitFailure;
+  }
+  if (inv.json) {
+    // readyz's 503 answer is JSON too; only a body that is not gets replaced.
+    auto value_of = [](const Answer& a) -> json::value {
+      if (!a.object.empty()) return a.object;
+      return json::object{{"error", a.error}};
+    };
+    json::object combined{{"healthz", value_of(health)}, {"readyz", value_of(ready)}};
+    combined["subscriptions"] = subs.error.empty()
+                                    ? json::value(array_at(subs.object, "subscriptions"))
+                                    : json::value(nullptr);
+    out.out = json::serialize(combined) + "\n";
+    return out;
+  }
+  std::string ready_text = text(ready.object, "status");
+  if (ready.object.contains("reason")) ready_text += ": " + text(ready.object, "reason");
+  if (ready_text == "-") ready_text = ready.error;
+  out.out =
+      key_values({{"admin API", std::string(session.admin_url())},
+                  {"health", health.error.empty() ? text(health.object, "status") : health.error},
+                  {"ready", ready_text}});
+  if (subs.error.empty())
+    out.out +=
+        "\n" + render_subscriptions_summary(subs.object) + "\n" + render_subscriptions(subs.object);
+  return out;
+}
+
+std::string replay_body(const Invocation& inv) {
+  json::object body{{"since", std::string(*inv.option("since"))}};
+  if (auto until = inv.option("until")) body["until"] = std::string(*until);
+  return json::serialize(body);
+}
+
+}  // namespace
+
+std::string encode_component(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    bool unreserved = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    }
+  }
+  return out;
+}
+
+Output run_command(const Invocation& inv, const AdminClient& client, std::string_view admin_url) {
+  Session session(client, admin_url);
+  const std::string& cmd = inv.command;
+  const std::string id = encode_component(inv.argument);
+  if (cmd == "status") return status(session, inv);
+  if (cmd == "subscriptions")
+    return single(session, inv, {"GET", "/v1/subscriptions", {}, {}}, render_subscriptions);
+  if (cmd == "events") {
+    Call call{"GET", "/v1/events" + query(inv, {"source", "type", "limit", "after"}), {}, {}};
+    return single(session, inv, call, render_events);
+  }
+  if (cmd == "event") {
+    Call call{"GET", "/v1/events/" + id, {}, quoted("event", inv.argument)};
+    return single(session, inv, call, render_event);
+  }
+  if (cmd == "deliveries") {
+    auto q = query(inv, {"subscription", "state", "limit", "after"});
+    return single(session, inv, {"GET", "/v1/deliveries" + q, {}, {}}, render_deliveries);
+  }
+  if (cmd == "delivery" || cmd == "retry") {
+    Call call{cmd == "retry" ? "POST" : "GET",
+              "/v1/deliveries/" + id + (cmd == "retry" ? "/retry" : ""),
+              {},
+              quoted("delivery", inv.argument)};
+    return single(session, inv, call, cmd == "retry" ? render_retried : render_delivery);
+  }
+  std::string subscription = quoted("subscription", inv.argument);
+  if (cmd == "pause" || cmd == "resume") {
+    Call call{"POST", "/v1/subscriptions/" + id + "/" + cmd, {}, subscription};
+    return single(session, inv, call, render_subscription_state);
+  }
+  if (cmd == "replay") {
+    Call call{"POST", "/v1/subscriptions/" + id + "/replay", replay_body(inv), subscription};
+    auto until = inv.option("until");
+    return single(session, inv, call, [&](const json::object& a) {
+      return "replay " + clean(inv.argument) + ": " + text(a, "replayed") +
+             " deliveries created for events since " + std::string(*inv.option("since")) +
+             (until ? " until " + std::string(*until) : std::string(" until now")) + "\n";
+    });
+  }
+  // redeliver-dead; parse_args admits no other command.
+  Call call{"POST", "/v1/dead/redeliver?subscription=" + id, {}, subscription};
+  return single(session, inv, call, [&](const json::object& a) {
+    return "redeliver-dead " + clean(inv.argument) + ": " + text(a, "redelivered") +
+           " dead deliveries pending again\n";
+  });
+}
+
+}  // namespace hookd::hookctl

@@ -1,0 +1,193 @@
+#include "daemon/hookctl/hookctl_render.hpp"
+
+#include "daemon/hookctl/hookctl_table.hpp"
+
+#include <cstdint>
+#include <map>
+
+namespace hookd::hookctl {
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::size_t kErrorWidth = 48;
+constexpr std::size_t kExcerptWidth = 40;
+
+std::string next_page_hint(const json::object& answer) {
+  const auto* next = answer.if_contains("next");
+  if (!next || !next->is_string()) return {};
+  return "more: add --after " + clean(next->get_string()) + "\n";
+}
+
+std::string state_with_reason(const json::object& s) {
+  std::string state = text(s, "state");
+  const auto* reason = s.if_contains("paused_reason");
+  if (reason && reason->is_string() && !reason->get_string().empty())
+    state += " (" + clean(reason->get_string()) + ")";
+  return state;
+}
+
+std::int64_t number(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return 0;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+  return 0;
+}
+
+Table deliveries_table(const json::array& deliveries, bool with_event) {
+  std::vector<Column> columns = {{"ID"}};
+  if (with_event) columns.push_back({"EVENT"});
+  for (Column c : std::initializer_list<Column>{{"SUBSCRIPTION"},
+                                                {"STATE"},
+                                                {"ATTEMPTS", Align::right},
+                                                {"NEXT ATTEMPT"},
+                                                {"UPDATED"},
+                                                {"LAST ERROR", Align::left, kErrorWidth}})
+    columns.push_back(c);
+  Table table(std::move(columns));
+  for (const auto& v : deliveries) {
+    if (!v.is_object()) continue;
+    const auto& d = v.get_object();
+    std::vector<std::string> row = {text(d, "id")};
+    if (with_event) row.push_back(text(d, "event_id"));
+    for (const char* key :
+         {"subscription", "state", "attempts", "next_attempt", "updated", "last_error"})
+      row.push_back(text(d, key));
+    table.add_row(std::move(row));
+  }
+  return table;
+}
+
+std::string delivery_block(const json::object& d) {
+  return key_values({{"delivery", text(d, "id")},
+                     {"event", text(d, "event_id")},
+                     {"subscription", text(d, "subscription")},
+                     {"state", text(d, "state")},
+                     {"attempts", text(d, "attempts")},
+                     {"next attempt", text(d, "next_attempt")},
+                     {"created", text(d, "created")},
+                     {"updated", text(d, "updated")},
+                     {"last error", text(d, "last_error")}});
+}
+
+}  // namespace
+
+std::string render_subscriptions(const json::object& answer) {
+  const auto& list = array_at(answer, "subscriptions");
+  if (list.empty()) return "no subscriptions\n";
+  Table table({{"NAME"},
+               {"STATE"},
+               {"PENDING", Align::right},
+               {"IN FLIGHT", Align::right},
+               {"DELIVERED", Align::right},
+               {"DEAD", Align::right},
+               {"URL"}});
+  for (const auto& v : list) {
+    if (!v.is_object()) continue;
+    const auto& s = v.get_object();
+    table.add_row({text(s, "name"), state_with_reason(s), text(s, "pending"), text(s, "in_flight"),
+                   text(s, "delivered"), text(s, "dead"), text(s, "url")});
+  }
+  return table.render();
+}
+
+std::string render_subscriptions_summary(const json::object& answer) {
+  const auto& list = array_at(answer, "subscriptions");
+  std::map<std::string, int> by_state;
+  std::int64_t pending = 0, in_flight = 0, dead = 0;
+  for (const auto& v : list) {
+    if (!v.is_object()) continue;
+    const auto& s = v.get_object();
+    ++by_state[text(s, "state")];
+    pending += number(s, "pending");
+    in_flight += number(s, "in_flight");
+    dead += number(s, "dead");
+  }
+  std::string out =
+      std::to_string(list.size()) + (list.size() == 1 ? " subscription" : " subscriptions");
+  std::string states;
+  for (const auto& [state, n] : by_state)
+    states += (states.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+  if (!states.empty()) out += " (" + states + ")";
+  return out + "; " + std::to_string(pending) + " pending, " + std::to_string(in_flight) +
+         " in flight, " + std::to_string(dead) + " dead\n";
+}
+
+std::string render_events(const json::object& answer) {
+  const auto& list = array_at(answer, "events");
+  if (list.empty()) return "no events\n";
+  Table table({{"ID"}, {"SOURCE"}, {"TYPE"}, {"TIME"}, {"RECEIVED"}});
+  for (const auto& v : list) {
+    if (!v.is_object()) continue;
+    const auto& e = v.get_object();
+    table.add_row(
+        {text(e, "id"), text(e, "source"), text(e, "type"), text(e, "time"), text(e, "received")});
+  }
+  return table.render() + next_page_hint(answer);
+}
+
+std::string render_event(const json::object& answer) {
+  const auto& e = object_at(answer, "event");
+  std::string out = key_values({{"event", text(e, "id")},
+                                {"source", text(e, "source")},
+                                {"type", text(e, "type")},
+                                {"time", text(e, "time")},
+                                {"received", text(e, "received")},
+                                {"idempotency key", text(e, "idempotency_key")}});
+  const auto& deliveries = array_at(answer, "deliveries");
+  out += "\ndeliveries:\n";
+  out += deliveries.empty() ? "none\n" : deliveries_table(deliveries, false).render();
+  const auto* body = answer.if_contains("body");
+  if (body && body->is_string()) {
+    std::string text = clean(body->get_string(), 0, true);
+    out += "\nbody:\n" + text;
+    if (!text.empty() && text.back() != '\n') out += "\n";
+  }
+  return out;
+}
+
+std::string render_deliveries(const json::object& answer) {
+  const auto& list = array_at(answer, "deliveries");
+  if (list.empty()) return "no deliveries\n";
+  return deliveries_table(list, true).render() + next_page_hint(answer);
+}
+
+std::string render_delivery(const json::object& answer) {
+  std::string out = delivery_block(object_at(answer, "delivery"));
+  const auto& attempts = array_at(answer, "attempts");
+  out += "\nattempts:\n";
+  if (attempts.empty()) return out + "none\n";
+  Table table({{"#", Align::right},
+               {"STARTED"},
+               {"STATUS", Align::right},
+               {"LATENCY", Align::right},
+               {"ERROR", Align::left, kErrorWidth},
+               {"RESPONSE", Align::left, kExcerptWidth}});
+  for (const auto& v : attempts) {
+    if (!v.is_object()) continue;
+    const auto& a = v.get_object();
+    std::string latency = text(a, "latency_ms");
+    if (latency != "-") latency += "ms";
+    std::string excerpt = text(a, "response_excerpt");
+    table.add_row({text(a, "number"), text(a, "started"), text(a, "status"), latency,
+                   text(a, "error"), excerpt.empty() ? "-" : excerpt});
+  }
+  return out + table.render();
+}
+
+std::string render_retried(const json::object& answer) {
+  const auto& d = object_at(answer, "delivery");
+  std::string out = "delivery " + text(d, "id") + ": " + text(d, "state");
+  std::string next = text(d, "next_attempt");
+  if (next != "-") out += ", next attempt " + next;
+  return out + "\n";
+}
+
+std::string render_subscription_state(const json::object& answer) {
+  const auto& s = object_at(answer, "subscription");
+  return "subscription " + text(s, "name") + ": " + state_with_reason(s) + "\n";
+}
+
+}  // namespace hookd::hookctl

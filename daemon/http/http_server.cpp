@@ -1,0 +1,431 @@
+#include "daemon/http/http_server.hpp"
+
+#include "core/text.hpp"
+#include "daemon/log.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <array>
+#include <utility>
+
+namespace hookd::daemon {
+
+struct HttpServer::Session {
+  bool idle = true;
+  std::function<void()> close;
+};
+
+class HttpServer::Slot {
+ public:
+  Slot(HttpServer& server, std::string key) : server_(&server), key_(std::move(key)) {}
+  Slot(Slot&& o) noexcept : server_(std::exchange(o.server_, nullptr)), key_(std::move(o.key_)) {}
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  Slot& operator=(Slot&&) = delete;
+  ~Slot() {
+    if (!server_) return;
+    --server_->counters_.open;
+    auto it = server_->per_ip_.find(key_);
+    if (it != server_->per_ip_.end() && --it->second == 0) server_->per_ip_.erase(it);
+  }
+
+ private:
+  HttpServer* server_;
+  std::string key_;
+};
+
+namespace {
+
+// Registers a session for stop() while its coroutine runs.
+class SessionGuard {
+ public:
+  SessionGuard(std::list<HttpServer::Session*>& list, HttpServer::Session* s)
+      : list_(list), it_(list.insert(list.end(), s)) {}
+  ~SessionGuard() { list_.erase(it_); }
+
+ private:
+  std::list<HttpServer::Session*>& list_;
+  std::list<HttpServer::Session*>::iterator it_;
+};
+
+net::ip::address client_address(const tcp::socket& socket) {
+  beast::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return {};
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    return net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
+  return addr;
+}
+
+bool is_quiet_close(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+         ec == net::error::broken_pipe || ec == beast::error::timeout ||
+         ec == net::ssl::error::stream_truncated;
+}
+
+// How long a refused request's unread body is drained before closing.
+constexpr std::chrono::milliseconds kLingerTime{1000};
+
+// A refused connection's whole answer, written once without waiting.
+constexpr std::string_view kTooManyBody = R"({"error":"too many connections; retry later"})";
+const std::string kTooManyConnections =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+    "Connection: close\r\nContent-Length: " +
+    std::to_string(kTooManyBody.size()) + "\r\n\r\n" + std::string(kTooManyBody);
+
+// After answering a request whose body was not read: stop sending, then read
+// and drop what the client still sends (up to `max_bytes`, for at most
+// `budget`), so that closing with unread bytes does not reset the connection
+// before the client has read the answer.
+net::awaitable<void> linger_close(beast::tcp_stream& stream, std::uint64_t max_bytes,
+                                  std::chrono::milliseconds budget) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(budget);
+  std::array<char, 8192> sink;
+  std::uint64_t dropped = 0;
+  while (!ec && dropped < max_bytes) {
+    auto [rec, n] = co_await stream.async_read_some(net::buffer(sink), use_tuple);
+    ec = rec;
+    dropped += n;
+  }
+}
+
+}  // namespace
+
+Response error_response(http::status status, std::string_view message, unsigned version) {
+  Response res{status, version};
+  res.set(http::field::content_type, "application/json");
+  boost::json::object body;
+  // Messages may quote what a sender sent; the answer stays valid UTF-8.
+  body["error"] = to_valid_utf8(message);
+  res.body() = boost::json::serialize(body);
+  res.prepare_payload();
+  return res;
+}
+
+void log_if_exception(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    log::error("bug.exception", {{"what", x.what()}});
+  } catch (...) {
+    log::error("bug.exception", {{"what", "unknown"}});
+  }
+}
+
+HttpServer::HttpServer(net::io_context& ioc, HttpServerOptions options, Handler handler,
+                       std::shared_ptr<net::ssl::context> tls)
+    : ioc_(ioc), options_(options), handler_(std::move(handler)), tls_(std::move(tls)) {}
+
+HttpServer::~HttpServer() = default;
+
+std::shared_ptr<net::ssl::context> make_server_tls(const TlsServerConfig& tls, std::string& why) {
+  auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                   net::ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(tls.cert_file, ec);
+  if (!ec) ctx->use_private_key_file(tls.key_file, net::ssl::context::pem, ec);
+  if (ec) {
+    why = ec.message();
+    return nullptr;
+  }
+  return ctx;
+}
+
+result<tcp::endpoint> HttpServer::listen(const ListenAddress& address, std::string& why) {
+  beast::error_code ec;
+  const std::string key = address.to_string();
+  if (acceptors_.contains(key)) {
+    why = "already listening on " + key;
+    return make_error_code(net::error::already_open);
+  }
+  auto ip = net::ip::make_address(address.host, ec);
+  if (ec) {
+    why = "invalid address " + address.host;
+    return ec;
+  }
+  tcp::endpoint ep{ip, address.port};
+  auto acceptor = std::make_shared<tcp::acceptor>(ioc_);
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec && ep.protocol() == tcp::v6()) acceptor->set_option(net::ip::v6_only(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    why = "cannot listen on " + key + ": " + ec.message();
+    return ec;
+  }
+  auto bound = acceptor->local_endpoint(ec);
+  if (started_ && !stopping_) net::co_spawn(ioc_, accept_loop(acceptor), log_if_exception);
+  acceptors_.emplace(key, std::move(acceptor));
+  return bound;
+}
+
+bool HttpServer::close_listener(const ListenAddress& address) {
+  auto it = acceptors_.find(address.to_string());
+  if (it == acceptors_.end()) return false;
+  beast::error_code ignored;
+  it->second->close(ignored);
+  acceptors_.erase(it);
+  return true;
+}
+
+bool HttpServer::is_listening(const ListenAddress& address) const {
+  return acceptors_.contains(address.to_string());
+}
+
+void HttpServer::start() {
+  started_ = true;
+  for (auto& [key, a] : acceptors_) net::co_spawn(ioc_, accept_loop(a), log_if_exception);
+}
+
+void HttpServer::stop() {
+  stopping_ = true;
+  for (auto& [key, a] : acceptors_) {
+    beast::error_code ec;
+    a->close(ec);
+  }
+  for (Session* s : sessions_)
+    if (s->idle && s->close) s->close();
+}
+
+void HttpServer::close_all() {
+  for (Session* s : sessions_)
+    if (s->close) s->close();
+}
+
+net::awaitable<void> HttpServer::accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  net::steady_timer backoff(ioc_);
+  while (!stopping_ && acceptor->is_open()) {
+    auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
+    if (ec) {
+      if (stopping_ || !acceptor->is_open()) co_return;
+      // Out of descriptors and the like: say so, and do not spin.
+      log::warn("server.accept_failed", {{"error", ec.message()}});
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    if (!admit(socket)) continue;
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (tls_)
+      net::co_spawn(ioc_, run_tls(std::move(socket), tls_), log_if_exception);
+    else
+      net::co_spawn(ioc_, run_plain(std::move(socket)), log_if_exception);
+  }
+}
+
+std::string HttpServer::ip_key(const net::ip::address& address) {
+  if (!address.is_v6()) return address.to_string();
+  // One host of IPv6 usually has a whole /64.
+  auto bytes = address.to_v6().to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return net::ip::make_address_v6(bytes).to_string() + "/64";
+}
+
+bool HttpServer::admit(tcp::socket& socket) {
+  const std::string key = ip_key(client_address(socket));
+  auto it = per_ip_.find(key);
+  const std::uint32_t from_ip = it == per_ip_.end() ? 0 : it->second;
+  const bool over_total = counters_.open >= options_.max_connections;
+  const bool over_ip = from_ip >= options_.max_connections_per_ip;
+  if (over_total || over_ip) {
+    ++(over_total ? counters_.refused_max : counters_.refused_per_ip);
+    log::debug("server.connection_refused",
+               {{"client", key}, {"reason", over_total ? "max_connections" : "max_connections_per_ip"}});
+    beast::error_code ignored;
+    if (!tls_) {
+      socket.non_blocking(true, ignored);
+      socket.write_some(net::buffer(kTooManyConnections), ignored);  // once; never waits
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    return false;
+  }
+  ++counters_.open;
+  ++counters_.accepted;
+  ++per_ip_[key];
+  return true;
+}
+
+net::awaitable<void> HttpServer::run_plain(tcp::socket socket) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  ClientInfo client{client_address(socket), false};
+  Slot slot(*this, ip_key(client.address));
+  beast::tcp_stream stream(std::move(socket));
+  Session self;
+  self.close = [&stream] {
+    beast::error_code ignored;
+    stream.socket().close(ignored);
+  };
+  SessionGuard guard(sessions_, &self);
+  co_await serve(stream, client, self);
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+net::awaitable<void> HttpServer::run_tls(tcp::socket socket,
+                                         std::shared_ptr<net::ssl::context> tls) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  ClientInfo client{client_address(socket), true};
+  Slot slot(*this, ip_key(client.address));
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
+  Session self;
+  self.close = [&stream] {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream).socket().close(ignored);
+  };
+  SessionGuard guard(sessions_, &self);
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(options_.header_timeout);
+  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple);
+  if (ec) {
+    // A bare TCP connect (liveness check) or a client that distrusts us.
+    if (!is_quiet_close(ec)) log::debug("server.tls_handshake_failed", {{"error", ec.message()}});
+    co_return;
+  }
+  co_await serve(stream, client, self);
+  lowest.expires_after(std::chrono::seconds(1));
+  // The peer may close without close_notify; that is not an error here.
+  co_await stream.async_shutdown(use_tuple);
+}
+
+template <class Stream>
+net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Session& self) {
+  beast::flat_buffer buffer;
+  auto& lowest = beast::get_lowest_layer(stream);
+  auto send = [&](Response res) -> net::awaitable<beast::error_code> {
+    lowest.expires_after(options_.read_timeout);
+    auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+    co_return ec;
+  };
+  bool first = true;
+  while (!stopping_) {
+    const HttpServerOptions opts = options_;  // a reload applies from the next request
+    if (buffer.size() == 0) {
+      self.idle = true;
+      // A new connection gets header_timeout for its first byte; a kept-alive
+      // one idle_timeout between requests.
+      lowest.expires_after(first ? opts.header_timeout : opts.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), use_tuple);
+      // EOF before a byte is MinIO's liveness check; idle timeout is keep-alive ending.
+      if (ec) {
+        if (first && ec == beast::error::timeout) ++counters_.header_timeouts;
+        co_return;
+      }
+      buffer.commit(n);
+    }
+    first = false;
+    self.idle = false;
+    lowest.expires_never();
+    // The head must arrive within header_timeout and the whole request within
+    // read_timeout; on expiry the read is cancelled (not the socket closed)
+    // so that a 408 can still be sent.
+    const auto started = std::chrono::steady_clock::now();
+    bool timed_out = false;
+    bool head_done = false;
+    net::steady_timer deadline(ioc_);
+    auto arm = [&](std::chrono::steady_clock::time_point at) {
+      deadline.expires_at(at);
+      deadline.async_wait([&lowest, &timed_out](beast::error_code ec) {
+        if (ec) return;
+        timed_out = true;
+        beast::error_code ignored;
+        lowest.socket().cancel(ignored);
+      });
+    };
+    arm(started + std::min(opts.header_timeout, opts.read_timeout));
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(opts.header_limit);
+    parser.body_limit(opts.max_body);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    if (!ec) {
+      head_done = true;
+      if (head_check_) {
+        if (auto refusal = head_check_(parser.get(), client)) {
+          deadline.cancel();
+          // With a body still unread the connection cannot go on: answer, then close.
+          const bool bodyless = parser.is_done();
+          const bool keep = bodyless && parser.get().keep_alive() && !stopping_;
+          refusal->version(parser.get().version());
+          refusal->keep_alive(keep);
+          refusal->prepare_payload();
+          if (parser.get().method() == http::verb::head) {
+            auto length = refusal->body().size();
+            refusal->body().clear();
+            refusal->content_length(length);
+          }
+          auto wec = co_await send(std::move(*refusal));
+          if (!wec && keep) continue;
+          if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+            if (!wec && !bodyless) co_await linger_close(stream, opts.max_body, kLingerTime);
+          }
+          co_return;
+        }
+      }
+      if (!parser.is_done()) {
+        arm(started + opts.read_timeout);
+        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> cont{http::status::continue_, 11};
+          auto [cec, cn] = co_await http::async_write(stream, cont, use_tuple);
+          ec = cec;
+        }
+        if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, use_tuple);
+      }
+    }
+    deadline.cancel();
+    if (ec) {
+      if (timed_out) {
+        if (!head_done) ++counters_.header_timeouts;
+        log::debug("server.read_timeout", {{"client", client.address.to_string()},
+                                           {"phase", head_done ? "body" : "header"}});
+        co_await send(error_response(http::status::request_timeout,
+                                     head_done ? "request not received within read_timeout"
+                                               : "request head not received within header_timeout"));
+      } else if (ec == http::error::body_limit) {
+        co_await send(error_response(http::status::payload_too_large,
+                                     "body larger than max_body (" +
+                                         std::to_string(opts.max_body) + " bytes)"));
+      } else if (ec == http::error::header_limit) {
+        co_await send(error_response(http::status::request_header_fields_too_large,
+                                     "request header too large"));
+      } else if (!is_quiet_close(ec) && ec.category() == make_error_code(http::error::bad_target).category()) {
+        co_await send(error_response(http::status::bad_request,
+                                     "malformed HTTP request: " + ec.message()));
+      }
+      co_return;
+    }
+    Request req = parser.release();
+    bool keep_alive = req.keep_alive();
+    Response res = co_await handler_(req, client);
+    res.version(req.version());
+    res.keep_alive(keep_alive && !stopping_);
+    res.prepare_payload();
+    if (req.method() == http::verb::head) {
+      // Same headers as a GET would get, and no body.
+      auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
+    if (auto wec = co_await send(std::move(res)); wec || !keep_alive || stopping_) co_return;
+  }
+}
+
+}  // namespace hookd::daemon

@@ -1,0 +1,152 @@
+#pragma once
+// HttpServer: HTTP/1.1 listeners (plain or TLS, IPv4 or IPv6) on coroutines.
+// Each connection is one session coroutine. A new connection must bring its
+// first request head (TLS handshake included) within header_timeout; between
+// keep-alive requests it may wait idle_timeout for the next first byte, then
+// header_timeout for that head. The whole request must arrive within
+// read_timeout of its first byte. Once the head is read, the head check may
+// answer at once (401, 403, 415, ...) without reading a body byte; only then
+// is `100 Continue` sent and the body read (up to max_body), the handler
+// called and its response written, keeping the connection alive while both
+// sides want to.
+//
+// Connections are capped: beyond max_connections in all, or
+// max_connections_per_ip from one address (IPv6: one /64), a new connection
+// is accepted and closed at once (a plain listener first writes a short 503),
+// so the connections already served are not slowed. ConnectionCounters says
+// how many were refused.
+//
+// Listeners are keyed by their configured address ("127.0.0.1:0" stays one
+// key however the port was picked), so a reload can open and close them one
+// by one while the rest keep accepting. Options and the TLS context may be
+// replaced at run time: options apply to requests read from then on, the TLS
+// context to connections accepted from then on (each connection keeps the
+// context it was accepted with).
+//
+// Threads: everything runs on the io_context's single thread; no locks.
+// Lifetime: the server must outlive its io_context's run(); the handler is
+// called with references valid only until its coroutine's first co_return.
+
+#include "core/config/config.hpp"
+#include "core/errors.hpp"
+#include "daemon/http/net.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace hookd::daemon {
+
+struct ClientInfo {
+  net::ip::address address;
+  bool tls = false;
+};
+
+using Handler = std::function<net::awaitable<Response>(Request&, const ClientInfo&)>;
+// Called once a request head is read, before any body byte: a response to
+// send instead of reading the body (the connection then closes), or nullopt.
+using HeadCheck =
+    std::function<std::optional<Response>(const http::request_header<>&, const ClientInfo&)>;
+
+struct HttpServerOptions {
+  std::uint64_t max_body = 1024 * 1024;
+  Duration read_timeout{10'000};
+  Duration idle_timeout{75'000};
+  Duration header_timeout{10'000};
+  std::uint32_t header_limit = 16 * 1024;
+  std::uint32_t max_connections = 1024;
+  std::uint32_t max_connections_per_ip = 256;
+};
+
+// What a server's connections did; io thread.
+struct ConnectionCounters {
+  std::uint64_t open = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t refused_max = 0;     // over max_connections
+  std::uint64_t refused_per_ip = 0;  // over max_connections_per_ip
+  std::uint64_t header_timeouts = 0; // no request head within header_timeout
+};
+
+// A JSON {"error": message} response.
+Response error_response(http::status status, std::string_view message, unsigned version = 11);
+
+// A TLS 1.2+ server context with the certificate chain and key of `tls`, read
+// now. Null with the reason in `why` when they cannot be loaded.
+std::shared_ptr<net::ssl::context> make_server_tls(const TlsServerConfig& tls, std::string& why);
+
+class HttpServer {
+ public:
+  HttpServer(net::io_context& ioc, HttpServerOptions options, Handler handler,
+             std::shared_ptr<net::ssl::context> tls);
+  ~HttpServer();
+
+  // Binds and listens; the bound endpoint (port 0 picks one). `why` says what
+  // failed. After start() the new listener accepts at once. An address that
+  // already has a listener is an error.
+  result<tcp::endpoint> listen(const ListenAddress& address, std::string& why);
+  // Closes the listener of `address` (new connections are refused); its
+  // connections carry on. False when there is none.
+  bool close_listener(const ListenAddress& address);
+  bool is_listening(const ListenAddress& address) const;
+  // Starts accepting on every listening socket.
+  void start();
+  void set_options(const HttpServerOptions& options) { options_ = options; }
+  void set_head_check(HeadCheck check) { head_check_ = std::move(check); }
+  const ConnectionCounters& counters() const noexcept { return counters_; }
+  // Null: plain HTTP for connections accepted from now on.
+  void set_tls(std::shared_ptr<net::ssl::context> tls) { tls_ = std::move(tls); }
+  // Closes the listening sockets and every idle connection; busy connections
+  // finish their current request and then close.
+  void stop();
+  // Closes every connection, busy or not (after the grace period).
+  void close_all();
+  std::size_t active_sessions() const noexcept { return sessions_.size(); }
+  const HttpServerOptions& options() const noexcept { return options_; }
+
+  struct Session;  // one live connection, registered while its coroutine runs
+
+ private:
+  net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor);
+  template <class Stream>
+  net::awaitable<void> serve(Stream& stream, ClientInfo client, Session& self);
+  net::awaitable<void> run_plain(tcp::socket socket);
+  net::awaitable<void> run_tls(tcp::socket socket, std::shared_ptr<net::ssl::context> tls);
+  // Admits a new connection under the caps, or refuses (and closes) it.
+  bool admit(tcp::socket& socket);
+  // The per-address key: the address, or its /64 for IPv6.
+  static std::string ip_key(const net::ip::address& address);
+
+  class Slot;  // a connection's share of the caps, released when it ends
+
+  net::io_context& ioc_;
+  HttpServerOptions options_;
+  Handler handler_;
+  HeadCheck head_check_;
+  std::shared_ptr<net::ssl::context> tls_;
+  ConnectionCounters counters_;
+  std::unordered_map<std::string, std::uint32_t> per_ip_;  // at most max_connections keys
+  // By ListenAddress::to_string(); an accept loop shares ownership of its
+  // acceptor so that closing a listener never frees it under the loop.
+  std::map<std::string, std::shared_ptr<tcp::acceptor>> acceptors_;
+  std::list<Session*> sessions_;
+  bool started_ = false;
+  bool stopping_ = false;
+};
+
+// Completion handler for co_spawn: an exception escaping a coroutine is a bug;
+// it is logged, never swallowed silently.
+void log_if_exception(std::exception_ptr e);
+
+}  // namespace hookd::daemon

@@ -1,0 +1,181 @@
+#include "daemon/ingest/ingest_handler.hpp"
+
+#include "core/clock.hpp"
+#include "core/formats/parsers.hpp"
+#include "daemon/ingest/ingest_request.hpp"
+#include "daemon/log.hpp"
+#include "daemon/store_async.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+
+namespace hookd::daemon {
+
+struct IngestHandler::InFlight {
+  explicit InFlight(net::io_context& ioc) : done(ioc) {
+    done.expires_at(net::steady_timer::time_point::max());
+  }
+  std::optional<error_code> outcome;  // set once the write finished
+  net::steady_timer done;             // cancelled when outcome is set
+};
+
+namespace {
+
+Response ok_response(std::size_t accepted, std::size_t duplicates,
+                     const std::vector<std::string>& ids) {
+  Response res{http::status::ok, 11};
+  res.set(http::field::content_type, "application/json");
+  boost::json::object body;
+  body["accepted"] = accepted;
+  body["duplicates"] = duplicates;
+  boost::json::array arr;
+  arr.reserve(ids.size());
+  for (const auto& id : ids) arr.emplace_back(id);
+  body["ids"] = std::move(arr);
+  res.body() = boost::json::serialize(body);
+  return res;
+}
+
+Response plain_ok() {
+  Response res{http::status::ok, 11};
+  res.set(http::field::content_type, "application/json");
+  res.body() = R"({"status":"ok"})";
+  return res;
+}
+
+}  // namespace
+
+IngestHandler::IngestHandler(net::io_context& ioc, storage::Store& store,
+                             std::shared_ptr<const Config> config)
+    : ioc_(ioc), store_(store) {
+  set_config(std::move(config));
+}
+
+void IngestHandler::set_config(std::shared_ptr<const Config> config) {
+  auto routing = std::make_shared<Routing>(Routing{config, Router(config->subscriptions)});
+  routing_ = std::move(routing);
+}
+
+Response IngestHandler::refuse(const IngestVerdict& verdict, const ClientInfo& client) {
+  const std::string source = verdict.source ? verdict.source->name : std::string();
+  ++counters_[source].rejected;
+  log::info("ingest.rejected", {{"source", source.empty() ? "-" : source},
+                                {"status", static_cast<int>(verdict.status)},
+                                {"client", client.address.to_string()},
+                                {"reason", verdict.message}});
+  auto res = error_response(verdict.status, verdict.message);
+  if (verdict.status == http::status::method_not_allowed) res.set(http::field::allow, "POST, HEAD");
+  return res;
+}
+
+std::optional<Response> IngestHandler::check_head(const http::request_header<>& head,
+                                                  const ClientInfo& client) {
+  IngestVerdict verdict = check_ingest_head(*routing_->config, head, client.address);
+  if (verdict.ok()) return std::nullopt;
+  return refuse(verdict, client);
+}
+
+net::awaitable<Response> IngestHandler::handle(Request& req, const ClientInfo& client) {
+  auto routing = routing_;  // a reload during this request does not affect it
+  IngestVerdict verdict = prepare_ingest(*routing->config, req, client.address, unix_ms());
+  if (!verdict.ok()) co_return refuse(verdict, client);
+  if (verdict.not_ingest) co_return plain_ok();
+  co_return co_await ingest(*verdict.source, *routing, std::move(verdict.events));
+}
+
+net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
+                                               const Routing& routing,
+                                               std::vector<Event> events) {
+  std::string source_name = source.name;  // `source` may go with a reload
+  auto& counters = counters_[source_name];
+  auto unavailable = [&](std::string_view message) {
+    ++counters.unavailable;
+    auto res = error_response(http::status::service_unavailable, message);
+    res.set(http::field::retry_after, "1");
+    return res;
+  };
+  std::vector<std::string> ids(events.size());
+  std::vector<std::shared_ptr<InFlight>> waits;  // other requests' writes we depend on
+  std::vector<storage::IngestRecord> records;
+  std::vector<std::string> reserved;
+  std::vector<Delivery> deliveries;
+  std::size_t duplicates = 0;
+  std::size_t unrouted = 0;
+  auto flight = std::make_shared<InFlight>(ioc_);
+
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    Event& ev = events[i];
+    std::string scoped = source_name + '\0' + ev.idempotency_key;
+    if (auto it = in_flight_.find(scoped); it != in_flight_.end()) {
+      // Being written: by this very request (a repeated record) or another one.
+      ++duplicates;
+      ids[i] = it->second.event_id;
+      if (it->second.flight != flight) waits.push_back(it->second.flight);
+      continue;
+    }
+    auto found = store_.find_idempotency(source_name, ev.idempotency_key, ev.received_ms);
+    if (!found) {
+      log::error("ingest.storage_read_failed", {{"error", found.error().message()}});
+      for (auto& k : reserved) in_flight_.erase(k);
+      co_return unavailable("storage unavailable; retry later");
+    }
+    if (*found) {
+      ++duplicates;
+      ids[i] = **found;
+      continue;
+    }
+    ev.id = ids_.next(ev.received_ms);
+    ids[i] = ev.id;
+    storage::IngestRecord rec;
+    auto matches = routing.router.match(ev);
+    if (matches.empty()) {
+      ++unrouted;
+      log::debug("ingest.unrouted", {{"source", source_name}, {"type", ev.type}});
+    }
+    for (std::size_t k = 0; k < matches.size(); ++k) {
+      Delivery d;
+      d.id = ev.id + "." + std::to_string(k);
+      d.event_id = ev.id;
+      d.subscription = routing.config->subscriptions[matches[k]].name;
+      d.created_ms = d.updated_ms = d.next_attempt_ms = ev.received_ms;
+      rec.deliveries.push_back(d);
+      deliveries.push_back(std::move(d));
+    }
+    rec.event = std::move(ev);
+    in_flight_.emplace(scoped, InFlightEntry{flight, rec.event.id});
+    reserved.push_back(std::move(scoped));
+    records.push_back(std::move(rec));
+  }
+
+  const std::size_t accepted = records.size();
+  if (!records.empty()) {
+    auto [ec] = co_await async_store_write(
+        [&](storage::Store::Done done) { return store_.submit(std::move(records), std::move(done)); },
+        use_tuple);
+    flight->outcome = ec;
+    flight->done.cancel();
+    for (auto& k : reserved) in_flight_.erase(k);
+    if (ec) {
+      log::error("ingest.store_failed", {{"source", source_name}, {"error", ec.message()}});
+      co_return unavailable(ec == storage_errc::busy ? "backlog full; retry later"
+                                                     : "storage unavailable; retry later");
+    }
+    counters.routed += accepted - unrouted;
+    counters.unrouted += unrouted;
+    if (on_committed_ && !deliveries.empty()) on_committed_(deliveries);
+  }
+  for (auto& other : waits) {
+    while (!other->outcome) co_await other->done.async_wait(use_tuple);
+    if (*other->outcome) co_return unavailable("storage unavailable; retry later");
+  }
+  counters.duplicates += duplicates;
+  ++counters.ok;
+  log::debug("ingest.accepted", {{"source", source_name},
+                                 {"accepted", accepted},
+                                 {"duplicates", duplicates}});
+  co_return ok_response(accepted, duplicates, ids);
+}
+
+}  // namespace hookd::daemon
