@@ -5,6 +5,7 @@
 #include "daemon/delivery/conn_pool.hpp"
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/http/http_server.hpp"
+#include "daemon/http/task_group.hpp"
 #include "daemon/ingest/ingest_handler.hpp"
 #include "daemon/log.hpp"
 #include "storage/store.hpp"
@@ -25,7 +26,8 @@
 namespace hookd::daemon {
 
 namespace {
-constexpr auto kGracePeriod = std::chrono::seconds(10);
+// After drain_timeout, how long cancelled tasks get to end before the loop stops.
+constexpr auto kCancelGrace = std::chrono::seconds(2);
 constexpr auto kExpiryInterval = std::chrono::seconds(60);
 
 HttpServerOptions server_options(const ServerConfig& c) {
@@ -74,6 +76,7 @@ void warn_restart_required(const Config& old, const Config& next) {
 
 struct App::Impl {
   std::shared_ptr<const Config> config;
+  TaskGroup tasks;  // sessions and delivery attempts; outlives ioc (task_group.hpp)
   net::io_context ioc{1};
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<ConnPool> pool;
@@ -151,6 +154,7 @@ bool App::Impl::open_listeners() {
   server = std::make_unique<HttpServer>(
       ioc, server_options(config->server),
       [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); }, tls);
+  server->set_task_group(&tasks);
   server->set_head_check([handler](const http::request_header<>& head, const ClientInfo& c) {
     return handler->check_head(head, c);
   });
@@ -176,6 +180,7 @@ bool App::Impl::start_delivery() {
   popts.connections_per_origin = config->delivery.connections_per_origin;
   pool = std::make_unique<ConnPool>(ioc, popts);
   scheduler = std::make_unique<DeliveryScheduler>(ioc, *store, *pool, config);
+  scheduler->set_task_group(&tasks);
   if (auto ec = scheduler->start()) {
     log::error("delivery.load_failed", {{"error", ec.message()}});
     return false;
@@ -285,29 +290,29 @@ net::awaitable<void> App::Impl::watchdog(std::chrono::microseconds period) {
 net::awaitable<void> App::Impl::drain() {
   co_await net::this_coro::throw_if_cancelled(false);
   ready = false;
-  server->stop();
+  server->stop();  // closes the listeners and every idle connection
   if (admin_server) admin_server->stop();
-  scheduler->stop();  // pending deliveries stay durable in storage
+  scheduler->stop();  // no new attempts; pending deliveries stay durable in storage
   net::steady_timer tick(ioc);
-  auto deadline = std::chrono::steady_clock::now() + kGracePeriod;
-  auto sessions = [this] {
-    return server->active_sessions() + (admin_server ? admin_server->active_sessions() : 0);
-  };
-  while ((sessions() > 0 || ingest->writes_in_flight() > 0 || scheduler->in_flight() > 0) &&
-         std::chrono::steady_clock::now() < deadline) {
+  // Busy sessions finish their request and in-flight attempts their POST and
+  // outcome write, within drain_timeout.
+  const auto deadline = std::chrono::steady_clock::now() + config->server.drain_timeout;
+  bool drained = co_await tasks.wait(deadline);
+  while (ingest->writes_in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
     tick.expires_after(std::chrono::milliseconds(10));
     co_await tick.async_wait(use_tuple);
   }
-  if (sessions() > 0) {
-    log::warn("daemon.grace_expired", {{"sessions", sessions()}});
+  if (!drained) {
+    // The rest is cancelled: their sockets close, an attempt cut short
+    // stays pending in storage and is sent again after the next start.
+    log::warn("daemon.drain_expired", {{"tasks", tasks.size()}});
+    tasks.emit(net::cancellation_type::terminal);
     server->close_all();
     if (admin_server) admin_server->close_all();
-    // Closed sockets end their sessions at the next await; a session waiting
-    // for the store ends when the write completes.
-    while (sessions() > 0 || ingest->writes_in_flight() > 0 || scheduler->in_flight() > 0) {
-      tick.expires_after(std::chrono::milliseconds(10));
-      co_await tick.async_wait(use_tuple);
-    }
+    // Cancelled tasks end at their next await; one waiting for the storage
+    // writer ends when its write completes (the writer is bounded by fsync).
+    if (!co_await tasks.wait(std::chrono::steady_clock::now() + kCancelGrace))
+      log::warn("daemon.tasks_abandoned", {{"tasks", tasks.size()}});
   }
   beast::error_code ignored;
   signals.cancel(ignored);
@@ -337,6 +342,7 @@ bool App::Impl::open_admin() {
   admin_server = std::make_unique<HttpServer>(
       ioc, admin_options(config->admin),
       [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); }, nullptr);
+  admin_server->set_task_group(&tasks);
   admin_server->set_head_check([handler](const http::request_header<>& head, const ClientInfo& c) {
     return handler->check_head(head, c);
   });

@@ -32,6 +32,7 @@ std::optional<ListenAddress> read_listen(ConfigContext& ctx, int line,
 constexpr std::uint64_t kMaxBody = 64ULL << 20;
 constexpr Duration kMaxRequestTimeout{3600 * 1000};
 constexpr Duration kMaxHeaderTimeout{300 * 1000};
+constexpr Duration kMaxDrainTimeout{300 * 1000};
 constexpr std::uint32_t kMaxRecords = 100'000;
 constexpr std::uint32_t kMaxConnections = 1'000'000;
 constexpr std::uint32_t kMaxQueue = 1U << 24;
@@ -56,7 +57,7 @@ void read_server(TableReader& root, ServerConfig& server) {
   }
   TableReader r(ctx, *table, "server",
                 {"listen", "tls", "max_body", "read_timeout", "idle_timeout", "header_timeout",
-                 "max_connections", "max_connections_per_ip", "max_records"});
+                 "max_connections", "max_connections_per_ip", "max_records", "drain_timeout"});
   std::optional<std::vector<std::string>> listen = r.string_array("listen");
   if (!r.has("listen") || (listen && listen->empty())) {
     r.error("listen", "at least one address required");
@@ -95,6 +96,7 @@ void read_server(TableReader& root, ServerConfig& server) {
   if (auto d = r.duration("header_timeout", kMaxHeaderTimeout)) server.header_timeout = *d;
   read_connection_caps(r, server.max_connections, server.max_connections_per_ip);
   if (auto n = r.positive_u32("max_records", kMaxRecords)) server.max_records = *n;
+  if (auto d = r.duration("drain_timeout", kMaxDrainTimeout)) server.drain_timeout = *d;
 }
 
 void read_admin(TableReader& root, AdminConfig& admin,

@@ -1,6 +1,7 @@
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/delivery/delivery_state.hpp"
 #include "daemon/http/http_server.hpp"  // log_if_exception
+#include "daemon/http/task_group.hpp"
 
 #include "core/delivery/retry_policy.hpp"
 #include "daemon/log.hpp"
@@ -308,7 +309,10 @@ void DeliveryScheduler::dispatch() {
     items_[t].in_flight = true;
     queue_.started(e->sub);
     ++counters_[s.name].in_flight;
-    net::co_spawn(ioc_, attempt(t), log_if_exception);
+    if (tasks_)
+      net::co_spawn(ioc_, attempt(t), tasks_->adapt());
+    else
+      net::co_spawn(ioc_, attempt(t), log_if_exception);
   }
 }
 

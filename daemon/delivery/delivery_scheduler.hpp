@@ -58,6 +58,8 @@
 
 namespace hookd::daemon {
 
+class TaskGroup;  // daemon/http/task_group.hpp
+
 // Attempt latency buckets (seconds) of hookd_delivery_duration_seconds.
 inline constexpr std::array<double, 11> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                            0.5,   1,    2.5,   5,    10};
@@ -118,6 +120,8 @@ class DeliveryScheduler {
   void enqueue(const std::vector<Delivery>& deliveries);
   // Stops starting attempts; in-flight ones finish.
   void stop();
+  // Attempts are spawned into `tasks` (shutdown cancels and waits for them).
+  void set_task_group(TaskGroup* tasks) { tasks_ = tasks; }
   // Stops and joins the loader thread (after the io loop ended, before the
   // store goes away; a stopped load leaves the rest pending in storage).
   void wait_loader();
@@ -216,6 +220,7 @@ class DeliveryScheduler {
   };
   void apply_loaded(std::vector<Loaded>& chunk);
   void run_loader(std::unique_ptr<storage::Store::StartupView> view);
+  TaskGroup* tasks_ = nullptr;
   bool loading_ = false;
   std::atomic<bool> stop_loading_{false};
   std::thread loader_;

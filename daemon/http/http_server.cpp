@@ -1,6 +1,7 @@
 #include "daemon/http/http_server.hpp"
 
 #include "core/text.hpp"
+#include "daemon/http/task_group.hpp"
 #include "daemon/log.hpp"
 
 #include <boost/asio/ssl/context.hpp>
@@ -225,7 +226,11 @@ net::awaitable<void> HttpServer::accept_loop(std::shared_ptr<tcp::acceptor> acce
     if (!admit(socket)) continue;
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    if (tls_)
+    if (tasks_ && tls_)
+      net::co_spawn(ioc_, run_tls(std::move(socket), tls_), tasks_->adapt());
+    else if (tasks_)
+      net::co_spawn(ioc_, run_plain(std::move(socket)), tasks_->adapt());
+    else if (tls_)
       net::co_spawn(ioc_, run_tls(std::move(socket), tls_), log_if_exception);
     else
       net::co_spawn(ioc_, run_plain(std::move(socket)), log_if_exception);

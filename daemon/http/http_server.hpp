@@ -49,6 +49,8 @@ class context;
 
 namespace hookd::daemon {
 
+class TaskGroup;  // daemon/http/task_group.hpp
+
 struct ClientInfo {
   net::ip::address address;
   bool tls = false;
@@ -104,6 +106,9 @@ class HttpServer {
   void start();
   void set_options(const HttpServerOptions& options) { options_ = options; }
   void set_head_check(HeadCheck check) { head_check_ = std::move(check); }
+  // Sessions are spawned into `tasks` (shutdown cancels and waits for them);
+  // it outlives the server's sessions. Null: spawned on their own.
+  void set_task_group(TaskGroup* tasks) { tasks_ = tasks; }
   const ConnectionCounters& counters() const noexcept { return counters_; }
   // Null: plain HTTP for connections accepted from now on.
   void set_tls(std::shared_ptr<net::ssl::context> tls) { tls_ = std::move(tls); }
@@ -134,6 +139,7 @@ class HttpServer {
   HttpServerOptions options_;
   Handler handler_;
   HeadCheck head_check_;
+  TaskGroup* tasks_ = nullptr;
   std::shared_ptr<net::ssl::context> tls_;
   ConnectionCounters counters_;
   std::unordered_map<std::string, std::uint32_t> per_ip_;  // at most max_connections keys
