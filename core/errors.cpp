@@ -38,6 +38,8 @@ class StorageCategory final : public boost::system::error_category {
       case storage_errc::busy: return "storage backlog full";
       case storage_errc::closed: return "storage closed";
       case storage_errc::invalid_record: return "stored record does not decode";
+      case storage_errc::invalid_transition: return "transition not allowed from the stored state";
+      case storage_errc::attempt_mismatch: return "attempt number does not follow the stored count";
     }
     return "unknown storage error";
   }

@@ -32,7 +32,7 @@ enum class ingest_errc {
   too_many_records,          // 400: more records than server.max_records
 };
 
-// Failures of the RocksDB-backed store.
+// Failures of a store (storage/event_store.hpp), whatever its backend.
 enum class storage_errc {
   ok = 0,
   io_error = 1,     // the write or read failed; nothing was stored
@@ -41,6 +41,10 @@ enum class storage_errc {
   busy,             // the write queue is full (backlog bound): retry later
   closed,           // the store is shut down
   invalid_record,   // a stored value does not decode
+  // A delivery transition refused for the stored record it would change
+  // (storage/transition.hpp); nothing of that request was written.
+  invalid_transition,  // the stored state does not allow it (e.g. delivered again)
+  attempt_mismatch,    // the attempt's number does not follow the stored attempts count
 };
 
 // Delivery and admin operations refused for the state they find, and the

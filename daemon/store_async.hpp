@@ -5,7 +5,7 @@
 
 #include "core/errors.hpp"
 #include "daemon/http/net.hpp"
-#include "storage/store.hpp"
+#include "storage/event_store.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -36,7 +36,7 @@ auto async_store_write(Submit submit, Token&& token) {
             std::move(state->handler)(ec);
           });
         };
-        if (auto ec = submit(storage::Store::Done(complete))) complete(ec);
+        if (auto ec = submit(storage::EventStore::Done(complete))) complete(ec);
       },
       token, std::move(submit));
 }

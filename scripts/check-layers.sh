@@ -2,7 +2,9 @@
 # Checks the include layering the CMake libraries stand for (README, Layout):
 # core/ includes no Asio, Beast or RocksDB; only storage/ includes RocksDB;
 # hookctl includes nothing of storage/ or the daemon's ingest, delivery and
-# admin; storage/ includes nothing of daemon/. Exit 1 with the offending lines.
+# admin; storage/ includes nothing of daemon/; of storage/, the daemon's
+# services include only the seam (event_store.hpp). Exit 1 with the offending
+# lines.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -22,6 +24,10 @@ check "core/ must not include Asio, Beast or RocksDB" \
 check "only storage/ includes RocksDB" '#include <rocksdb/' daemon
 check "core/ must not include storage/ or daemon/" '#include "(storage|daemon)/' core
 check "storage/ must not include daemon/" '#include "daemon/' storage
+# The daemon depends on the storage seam; only app.cpp names the RocksDB Store.
+check "daemon/ uses storage/event_store.hpp; only app.cpp includes store.hpp" \
+  '#include "storage/(store|database|group_writer|codec|keys|delivery_index|expiry)\.hpp"' \
+  daemon/ingest daemon/delivery daemon/admin daemon/store_async.hpp daemon/main.cpp
 check "hookctl links core and net only" \
   '#include "(storage/|daemon/(ingest|delivery|admin)/|daemon/app)' daemon/hookctl
 check "daemon/http/ (net) must not include storage/ or the daemon's services" \

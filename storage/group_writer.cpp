@@ -14,7 +14,8 @@ namespace hookd::storage {
 
 // One group commit being built: the batch, the requests whose records it
 // holds, and the requests refused on their own (e.g. an update of a delivery
-// that does not exist), which never touch the batch.
+// that does not exist, or a transition its stored record does not allow),
+// which never touch the batch.
 class GroupWriter::Group {
  public:
   explicit Group(GroupWriter& writer) : writer_(writer) {}
@@ -29,6 +30,9 @@ class GroupWriter::Group {
         break;
       case Request::Kind::update:
         ec = add_update(request.updates, staged);
+        break;
+      case Request::Kind::transition:
+        ec = add_transitions(request.transitions, staged);
         break;
       case Request::Kind::subscription:
         ec = put(writer_.db_.subscriptions(), request.subscription,
@@ -114,38 +118,61 @@ class GroupWriter::Group {
 
   error_code add_update(const std::vector<Store::DeliveryUpdate>& updates,
                         Staged& staged) {
-    const Database& db = writer_.db_;
     for (const Store::DeliveryUpdate& u : updates) {
-      const Delivery& d = u.delivery;
-      auto prev = previous(d.id, staged);
+      auto prev = previous(u.delivery.id, staged);
       if (!prev) return prev.error();
-      const bool was_pending = prev->state == DeliveryState::pending;
-      const bool is_pending = d.state == DeliveryState::pending;
-      const bool same_key = was_pending && is_pending &&
-                            prev->next_attempt_ms == d.next_attempt_ms;
-      if (was_pending && !same_key) {
-        if (auto ec =
-                erase(db.pending(), pending_key(prev->next_attempt_ms, d.id)))
-          return ec;
-      }
-      if (auto ec = put(db.deliveries(), d.id, encode_delivery(d))) return ec;
-      if (is_pending && !same_key) {
-        if (auto ec =
-                put(db.pending(), pending_key(d.next_attempt_ms, d.id), {}))
-          return ec;
-      }
-      std::string old_index = state_index_key(*prev);
-      std::string new_index = state_index_key(d);
-      if (old_index != new_index) {
-        if (auto ec = erase(db.by_state(), old_index)) return ec;
-        if (auto ec = put(db.by_state(), new_index, {})) return ec;
-      }
-      if (u.attempt) {
-        if (auto ec = put(db.attempts(), attempt_key(d.id, u.attempt->number),
-                          encode_attempt(*u.attempt)))
-          return ec;
-      }
-      staged.insert_or_assign(d.id, d);
+      if (auto ec = put_changed(*prev, u.delivery, u.attempt)) return ec;
+      staged.insert_or_assign(u.delivery.id, u.delivery);
+    }
+    return {};
+  }
+
+  // Checked against the record as this batch leaves it, so that a
+  // transition of a delivery an earlier request of the group changed sees
+  // that change.
+  error_code add_transitions(const std::vector<Transition>& transitions,
+                             Staged& staged) {
+    for (const Transition& t : transitions) {
+      auto prev = previous(t.delivery_id, staged);
+      if (!prev) return prev.error();
+      auto next = apply_transition(*prev, t);
+      if (!next) return next.error();
+      if (auto ec = put_changed(*prev, *next, t.attempt)) return ec;
+      staged.insert_or_assign(t.delivery_id, std::move(*next));
+    }
+    return {};
+  }
+
+  // Replaces `prev` with `d` (same id), moving its pending and by_state
+  // index keys as needed, and records `attempt` beside it.
+  error_code put_changed(const Delivery& prev, const Delivery& d,
+                         const std::optional<Attempt>& attempt) {
+    const Database& db = writer_.db_;
+    const bool was_pending = prev.state == DeliveryState::pending;
+    const bool is_pending = d.state == DeliveryState::pending;
+    const bool same_key = was_pending && is_pending &&
+                          prev.next_attempt_ms == d.next_attempt_ms;
+    if (was_pending && !same_key) {
+      if (auto ec =
+              erase(db.pending(), pending_key(prev.next_attempt_ms, d.id)))
+        return ec;
+    }
+    if (auto ec = put(db.deliveries(), d.id, encode_delivery(d))) return ec;
+    if (is_pending && !same_key) {
+      if (auto ec =
+              put(db.pending(), pending_key(d.next_attempt_ms, d.id), {}))
+        return ec;
+    }
+    std::string old_index = state_index_key(prev);
+    std::string new_index = state_index_key(d);
+    if (old_index != new_index) {
+      if (auto ec = erase(db.by_state(), old_index)) return ec;
+      if (auto ec = put(db.by_state(), new_index, {})) return ec;
+    }
+    if (attempt) {
+      if (auto ec = put(db.attempts(), attempt_key(d.id, attempt->number),
+                        encode_attempt(*attempt)))
+        return ec;
     }
     return {};
   }
@@ -194,6 +221,16 @@ error_code GroupWriter::update(std::vector<Store::DeliveryUpdate> updates,
   r.updates = std::move(updates);
   r.done = std::move(done);
   const std::uint64_t units = r.updates.size();
+  return enqueue(std::move(r), units);
+}
+
+error_code GroupWriter::transition(std::vector<Transition> transitions,
+                                   Done done) {
+  Request r;
+  r.kind = Request::Kind::transition;
+  r.transitions = std::move(transitions);
+  r.done = std::move(done);
+  const std::uint64_t units = r.transitions.size();
   return enqueue(std::move(r), units);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // GroupWriter: the one thread that writes to the database (group commit).
 //
-// submit(), update(), put_subscription_state() and post() queue a request
+// submit(), update(), transition(), put_subscription_state() and post() queue a request
 // under a mutex and wake the writer. The writer takes every queued request at
 // once, puts the records of all of them into one rocksdb::WriteBatch and issues
 // one DB::Write (synced for SyncMode::group), then calls each request's `done`
@@ -12,6 +12,10 @@
 //
 // Every delivery write keeps the pending and by_state indexes in step with
 // the record in the same batch; an update's attempt record joins it there.
+// A transition request is applied (transition.hpp) to each delivery as the
+// group would leave it (stored, or changed by an earlier request of the
+// group) while the group is built; a refused one is rolled back out of the
+// batch and completed with its error, and the rest of the group goes on.
 //
 // Internal to storage/ (includes RocksDB). The Database must outlive the
 // GroupWriter. `done` callbacks and jobs run on the writer thread; they must
@@ -21,6 +25,7 @@
 
 #include "storage/database.hpp"
 #include "storage/store.hpp"
+#include "storage/transition.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -49,6 +54,8 @@ class GroupWriter {
   // update one per delivery, a subscription state one.
   error_code submit(std::vector<IngestRecord> records, Done done);
   error_code update(std::vector<Store::DeliveryUpdate> updates, Done done);
+  // The Store's transitions: all of `transitions` or none. One unit each.
+  error_code transition(std::vector<Transition> transitions, Done done);
   error_code put_subscription_state(std::string name, SubscriptionState state,
                                     Done done);
   // Queues a job; never busy. storage_errc::closed after stop().
@@ -68,10 +75,11 @@ class GroupWriter {
 
  private:
   struct Request {
-    enum class Kind { ingest, update, subscription, job };
+    enum class Kind { ingest, update, transition, subscription, job };
     Kind kind = Kind::job;
     std::vector<IngestRecord> records;           // ingest
     std::vector<Store::DeliveryUpdate> updates;  // update
+    std::vector<Transition> transitions;         // transition
     std::string subscription;                    // subscription
     SubscriptionState state;                     // subscription
     Done done;

@@ -6,6 +6,7 @@
 #include "storage/expiry.hpp"
 #include "storage/group_writer.hpp"
 #include "storage/keys.hpp"
+#include "storage/transition.hpp"
 
 #include <rocksdb/iterator.h>
 
@@ -77,6 +78,53 @@ error_code Store::update_deliveries(std::vector<DeliveryUpdate> updates,
   return impl_->writer->update(std::move(updates), std::move(done));
 }
 
+namespace {
+
+Transition outcome(Transition::Kind kind, std::string id, std::int64_t now_ms,
+                   std::optional<Attempt> attempt) {
+  Transition t;
+  t.kind = kind;
+  t.delivery_id = std::move(id);
+  t.now_ms = now_ms;
+  t.attempt = std::move(attempt);
+  return t;
+}
+
+}  // namespace
+
+error_code Store::mark_delivered(std::string id, std::int64_t now_ms,
+                                 std::optional<Attempt> attempt, Done done) {
+  std::vector<Transition> ts;
+  ts.push_back(outcome(Transition::Kind::delivered, std::move(id), now_ms, std::move(attempt)));
+  return impl_->writer->transition(std::move(ts), std::move(done));
+}
+
+error_code Store::schedule_retry(std::string id, std::int64_t now_ms,
+                                 std::int64_t next_attempt_ms, std::string last_error,
+                                 std::optional<Attempt> attempt, Done done) {
+  std::vector<Transition> ts;
+  ts.push_back(outcome(Transition::Kind::retry, std::move(id), now_ms, std::move(attempt)));
+  ts.back().next_attempt_ms = next_attempt_ms;
+  ts.back().last_error = std::move(last_error);
+  return impl_->writer->transition(std::move(ts), std::move(done));
+}
+
+error_code Store::mark_dead(std::string id, std::int64_t now_ms, std::string last_error,
+                            std::optional<Attempt> attempt, Done done) {
+  std::vector<Transition> ts;
+  ts.push_back(outcome(Transition::Kind::dead, std::move(id), now_ms, std::move(attempt)));
+  ts.back().last_error = std::move(last_error);
+  return impl_->writer->transition(std::move(ts), std::move(done));
+}
+
+error_code Store::requeue(std::vector<std::string> ids, std::int64_t now_ms, Done done) {
+  std::vector<Transition> ts;
+  ts.reserve(ids.size());
+  for (std::string& id : ids)
+    ts.push_back(outcome(Transition::Kind::requeue, std::move(id), now_ms, std::nullopt));
+  return impl_->writer->transition(std::move(ts), std::move(done));
+}
+
 result<std::vector<Attempt>> Store::attempts_of(std::string_view delivery_id) {
   Database& db = *impl_->db;
   std::string prefix = attempts_prefix(delivery_id);
@@ -124,8 +172,7 @@ result<std::vector<Delivery>> Store::list_deliveries(
                                   limit);
 }
 
-result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>>
-Store::count_deliveries() {
+result<DeliveryCounts> Store::count_deliveries() {
   return storage::count_deliveries(*impl_->db);
 }
 
@@ -231,29 +278,32 @@ error_code Store::for_each_pending(const std::function<void(const Delivery&)>& f
   });
 }
 
-struct Store::StartupView::State {
-  explicit State(Database& d) : db(d), snapshot(d.db()) {}
-  Database& db;
-  ReadSnapshot snapshot;
+namespace {
+
+// Store::startup_view(): one snapshot, released with the view.
+class SnapshotView final : public EventStore::StartupView {
+ public:
+  explicit SnapshotView(Database& db) : db_(db), snapshot_(db.db()) {}
+
+  result<DeliveryCounts> count_deliveries() override {
+    return storage::count_deliveries(db_, snapshot_.options().snapshot);
+  }
+
+  error_code for_each_pending(const std::function<bool(const Delivery&)>& fn) override {
+    rocksdb::ReadOptions options = snapshot_.options();
+    options.fill_cache = false;  // a one-off scan; keep the hot blocks
+    return scan_pending(db_, options, fn);
+  }
+
+ private:
+  Database& db_;
+  ReadSnapshot snapshot_;
 };
 
-Store::StartupView::StartupView(std::unique_ptr<State> state) : state_(std::move(state)) {}
-Store::StartupView::~StartupView() = default;
+}  // namespace
 
-result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>>
-Store::StartupView::count_deliveries() {
-  return storage::count_deliveries(state_->db, state_->snapshot.options().snapshot);
-}
-
-error_code Store::StartupView::for_each_pending(const std::function<bool(const Delivery&)>& fn) {
-  rocksdb::ReadOptions options = state_->snapshot.options();
-  options.fill_cache = false;  // a one-off scan; keep the hot blocks
-  return scan_pending(state_->db, options, fn);
-}
-
-std::unique_ptr<Store::StartupView> Store::startup_view() {
-  return std::unique_ptr<StartupView>(
-      new StartupView(std::make_unique<StartupView::State>(*impl_->db)));
+std::unique_ptr<EventStore::StartupView> Store::startup_view() {
+  return std::make_unique<SnapshotView>(*impl_->db);
 }
 
 result<std::vector<Delivery>> Store::load_pending() {

@@ -1,6 +1,8 @@
 #pragma once
-// Store: hookd's durable state in RocksDB. The only public face of storage/;
-// nothing outside storage/ includes RocksDB headers.
+// Store: hookd's durable state in RocksDB, the EventStore (event_store.hpp)
+// the daemon runs on. Only daemon/app.cpp and tests name it, to open it and
+// for what is RocksDB's own (expire, flush, compact, raw updates); nothing
+// outside storage/ includes RocksDB headers.
 //
 // Column families: "events" (event id -> event), "idem" (source \0 key ->
 // expiry + event id), "deliveries" (delivery id -> delivery), "pending"
@@ -11,20 +13,23 @@
 // change in the same batch as the deliveries they index; opening a database
 // written before by_state existed builds that index once (delivery_index.hpp).
 //
-// Threads: reads may be called from any thread (RocksDB is thread-safe; point
-// reads are cheap enough for the io thread). Writes go through submit(),
-// update_deliveries() and put_subscription_state(): they are queued to one
-// writer thread that gathers every queued request into a single WriteBatch and
-// one (synced, for SyncMode::group) write, then calls each request's `done` on
-// the writer thread. A request is all-or-nothing: its records are in one
-// WriteBatch.
+// Threads: EventStore's contract. Reads may be called from any thread
+// (RocksDB is thread-safe; point reads are cheap enough for the io thread).
+// Writes (submit(), the transitions, update_deliveries() and
+// put_subscription_state()) are queued to one writer thread (group_writer.hpp)
+// that gathers every queued request into a single WriteBatch and one (synced,
+// for SyncMode::group) write, then calls each request's `done` on the writer
+// thread. A request is all-or-nothing: its records are in one WriteBatch. A
+// transition is checked there, against the stored record, before its request
+// joins the batch; a refused one fails alone.
 //
 // Lifetime: the Store must outlive every pending `done`; the destructor stops
 // the writer after draining its queue, then flushes and closes the database.
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 #include "core/errors.hpp"
 #include "core/event.hpp"
+#include "storage/event_store.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -45,7 +50,7 @@ struct StoreOptions {
   Duration retention{7LL * 24 * 3600 * 1000};
   // Queued units beyond which a request is refused with busy: an ingest
   // request counts its events plus their deliveries (100 records routed to 5
-  // subscriptions: 600), update_deliveries one per delivery. A request
+  // subscriptions: 600), a transition or update one per delivery. A request
   // larger than the bound is admitted only into an empty queue, so it cannot
   // starve.
   std::uint32_t max_write_queue = 65536;
@@ -64,20 +69,6 @@ struct StoreOptions {
   std::function<void()> after_expiry_scan_for_test;
 };
 
-// Everything one accepted event writes: the event, its idempotency key
-// (event.source + event.idempotency_key) and one pending delivery per match.
-struct IngestRecord {
-  Event event;
-  std::vector<Delivery> deliveries;
-};
-
-struct StoreStats {
-  std::uint64_t writes = 0;           // synced writes issued by the writer
-  std::uint64_t records_written = 0;  // events written
-  std::uint64_t queue_depth = 0;      // units (max_write_queue) waiting for the writer now
-  std::uint64_t disk_bytes = 0;       // live SST + WAL bytes (estimate)
-};
-
 struct ExpiryStats {
   std::uint64_t events_deleted = 0;
   std::uint64_t deliveries_deleted = 0;
@@ -86,15 +77,15 @@ struct ExpiryStats {
   std::uint64_t keys_deleted = 0;
 };
 
-class Store {
+class Store final : public EventStore {
  public:
-  using Done = std::function<void(error_code)>;
+  using EventStore::Done;
 
   // Opens (creating if missing) the database at options.path. A database
   // that cannot be opened is an error whose message says why.
   static result<std::unique_ptr<Store>> open(const StoreOptions& options,
                                              std::string* why = nullptr);
-  ~Store();
+  ~Store() override;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -102,18 +93,30 @@ class Store {
   // dedup window at `now_ms`.
   result<std::optional<std::string>> find_idempotency(std::string_view source,
                                                       std::string_view key,
-                                                      std::int64_t now_ms);
+                                                      std::int64_t now_ms) override;
 
   // Queues records for one atomic write. Returns storage_errc::busy (and
   // never calls `done`) when the queue is over its bound, storage_errc::closed
   // after shutdown began; otherwise `done` is called exactly once on the
   // writer thread, with no error once the write is durable.
-  error_code submit(std::vector<IngestRecord> records, Done done);
+  error_code submit(std::vector<IngestRecord> records, Done done) override;
 
-  // Queues state changes of existing deliveries (attempts, state, due time,
-  // last error), keeping the pending and by_state indexes in step. Same
-  // contract as submit(); an unknown delivery id fails the whole request
-  // with not_found.
+  // EventStore's transitions, checked on the writer thread against the
+  // stored record (transition.hpp); each request one unit of the queue.
+  error_code mark_delivered(std::string id, std::int64_t now_ms,
+                            std::optional<Attempt> attempt, Done done) override;
+  error_code schedule_retry(std::string id, std::int64_t now_ms, std::int64_t next_attempt_ms,
+                            std::string last_error, std::optional<Attempt> attempt,
+                            Done done) override;
+  error_code mark_dead(std::string id, std::int64_t now_ms, std::string last_error,
+                       std::optional<Attempt> attempt, Done done) override;
+  error_code requeue(std::vector<std::string> ids, std::int64_t now_ms, Done done) override;
+
+  // Raw, unchecked writes of whole delivery records, for tests of the codec
+  // and the indexes (the daemon uses the transitions above): queues state
+  // changes of existing deliveries (attempts, state, due time, last error),
+  // keeping the pending and by_state indexes in step. Same contract as
+  // submit(); an unknown delivery id fails the whole request with not_found.
   error_code update_deliveries(std::vector<Delivery> deliveries, Done done);
 
   // The same, each update optionally recording the attempt that caused it
@@ -127,15 +130,15 @@ class Store {
   };
   error_code update_deliveries(std::vector<DeliveryUpdate> updates, Done done);
   // Every recorded attempt of a delivery, in attempt order.
-  result<std::vector<Attempt>> attempts_of(std::string_view delivery_id);
+  result<std::vector<Attempt>> attempts_of(std::string_view delivery_id) override;
 
   // Persisted per-subscription state (paused by 410 or by an operator),
   // keyed by name; a put replaces the previous state. Queued like submit(),
   // counting one unit. load_subscription_states() returns them in name order.
   error_code put_subscription_state(std::string name, SubscriptionState state,
-                                    Done done);
+                                    Done done) override;
   result<std::vector<std::pair<std::string, SubscriptionState>>>
-  load_subscription_states();
+  load_subscription_states() override;
 
   // Deliveries in id order with id > after, at most `limit`, filtered by
   // subscription (empty: any) and state (nullopt: any). Served from a
@@ -146,43 +149,25 @@ class Store {
   // id; with neither, the deliveries are scanned from `after`. One snapshot.
   result<std::vector<Delivery>> list_deliveries(
       std::string_view subscription, std::optional<DeliveryState> state,
-      std::string_view after, std::size_t limit);
+      std::string_view after, std::size_t limit) override;
   // Count of deliveries per (subscription, state), from the same index. Scans
   // all of it: O(deliveries) key reads. For start-up, not for each request.
-  result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>>
-  count_deliveries();
+  result<DeliveryCounts> count_deliveries();
 
-  result<std::optional<Event>> get_event(std::string_view id);
-  result<std::optional<Delivery>> get_delivery(std::string_view id);
-  result<std::vector<Delivery>> deliveries_of(std::string_view event_id);
+  result<std::optional<Event>> get_event(std::string_view id) override;
+  result<std::optional<Delivery>> get_delivery(std::string_view id) override;
+  result<std::vector<Delivery>> deliveries_of(std::string_view event_id) override;
   // Events in id (time) order with id > after, at most `limit`.
   result<std::vector<Event>> list_events(std::string_view after,
-                                         std::size_t limit);
+                                         std::size_t limit) override;
   // Every pending delivery, in due-time order.
   result<std::vector<Delivery>> load_pending();
 
-  // A consistent view taken now, to be read later on any thread: what the
-  // daemon loads at start (counts per subscription and state, and every
-  // pending delivery) without making its listeners wait for it. Whatever
-  // changes after the view was taken reaches the scheduler by other means
-  // (enqueue, and each attempt's re-read of its delivery). The Store must
-  // outlive the view.
-  class StartupView {
-   public:
-    ~StartupView();
-    StartupView(const StartupView&) = delete;
-    StartupView& operator=(const StartupView&) = delete;
-    result<std::map<std::pair<std::string, DeliveryState>, std::uint64_t>> count_deliveries();
-    // In due-time order; stops early (without error) when fn returns false.
-    error_code for_each_pending(const std::function<bool(const Delivery&)>& fn);
-
-   private:
-    friend class Store;
-    struct State;
-    explicit StartupView(std::unique_ptr<State> state);
-    std::unique_ptr<State> state_;
-  };
-  std::unique_ptr<StartupView> startup_view();
+  // A RocksDB snapshot taken now (counts per subscription and state, and
+  // every pending delivery, read later on any thread). Whatever changes after
+  // the view was taken reaches the scheduler by other means (enqueue, and
+  // each attempt's re-read of its delivery). The Store must outlive the view.
+  std::unique_ptr<StartupView> startup_view() override;
   // The same, one delivery at a time (in due-time order), without holding
   // them all: what the scheduler uses to rebuild its wheel at start.
   error_code for_each_pending(const std::function<void(const Delivery&)>& fn);
@@ -204,7 +189,8 @@ class Store {
   // keys expired by the wall clock. For maintenance and tests; can take long.
   error_code compact();
 
-  StoreStats stats() const;
+  // disk_bytes: live SST bytes of every column family plus the WAL's.
+  StoreStats stats() const override;
 
   struct Impl;
 

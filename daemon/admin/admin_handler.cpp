@@ -34,7 +34,7 @@ Response status_json(http::status status, std::string_view text, std::string_vie
 
 }  // namespace
 
-AdminHandler::AdminHandler(storage::Store& store, DeliveryScheduler& scheduler,
+AdminHandler::AdminHandler(storage::EventStore& store, DeliveryScheduler& scheduler,
                            IngestHandler& ingest, ConnPool& pool,
                            std::shared_ptr<const Config> config, std::function<bool()> ready)
     : store_(store),

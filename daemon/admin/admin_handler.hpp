@@ -15,7 +15,7 @@
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/ingest/ingest_handler.hpp"
-#include "storage/store.hpp"
+#include "storage/event_store.hpp"
 
 #include <boost/url/params_view.hpp>
 
@@ -31,7 +31,7 @@ class AdminHandler {
   // `ready` answers /readyz: true once storage is open, the config loaded and
   // the listeners bound, false again while stopping. /readyz is also 503
   // while the scheduler's storage writes fail (DeliveryScheduler::writes_failing).
-  AdminHandler(storage::Store& store, DeliveryScheduler& scheduler, IngestHandler& ingest,
+  AdminHandler(storage::EventStore& store, DeliveryScheduler& scheduler, IngestHandler& ingest,
                ConnPool& pool, std::shared_ptr<const Config> config, std::function<bool()> ready);
 
   // A reload may change the token; requests already running keep the old config.
@@ -69,7 +69,7 @@ class AdminHandler {
   net::awaitable<Response> replay(std::string name, const std::string& body);
   net::awaitable<Response> redeliver_dead(boost::urls::params_view query);
 
-  storage::Store& store_;
+  storage::EventStore& store_;
   DeliveryScheduler& scheduler_;
   IngestHandler& ingest_;
   ConnPool& pool_;

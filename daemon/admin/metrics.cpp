@@ -103,7 +103,7 @@ void deliveries(PrometheusText& out, const Config& config, const DeliverySchedul
     out.sample("hookd_deliveries_dead", {{"subscription", name}}, m.dead_stored);
 }
 
-void pool_and_storage(PrometheusText& out, const ConnPool& pool, const storage::Store& store) {
+void pool_and_storage(PrometheusText& out, const ConnPool& pool, const storage::EventStore& store) {
   out.family("hookd_pool_connections", "gauge", "Open outbound connections per origin.");
   for (const auto& [origin, n] : pool.open_per_origin())
     out.sample("hookd_pool_connections", {{"origin", origin}}, std::uint64_t{n});
@@ -142,7 +142,7 @@ void connections(PrometheusText& out, const ListenerCounters& listeners) {
 
 std::string render_metrics(const Config& config, const IngestHandler& ingest,
                            const DeliveryScheduler& scheduler, const ConnPool& pool,
-                           const storage::Store& store, const ListenerCounters& listeners) {
+                           const storage::EventStore& store, const ListenerCounters& listeners) {
   PrometheusText out;
   build_info(out);
   events_received(out, config, ingest);

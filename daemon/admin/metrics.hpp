@@ -11,7 +11,7 @@
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/ingest/ingest_handler.hpp"
-#include "storage/store.hpp"
+#include "storage/event_store.hpp"
 
 #include <string>
 
@@ -23,6 +23,6 @@ using ListenerCounters = std::vector<std::pair<std::string, const ConnectionCoun
 
 std::string render_metrics(const Config& config, const IngestHandler& ingest,
                            const DeliveryScheduler& scheduler, const ConnPool& pool,
-                           const storage::Store& store, const ListenerCounters& listeners);
+                           const storage::EventStore& store, const ListenerCounters& listeners);
 
 }  // namespace hookd::daemon

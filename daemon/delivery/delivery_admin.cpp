@@ -49,7 +49,7 @@ net::awaitable<error_code> DeliveryScheduler::pause(std::string name) {
   if (subs_.find(name) == subs_.end()) co_return delivery_errc::unknown_subscription;
   SubscriptionState st{true, "paused by operator", unix_ms()};
   auto [ec] = co_await async_store_write(
-      [&](storage::Store::Done done) { return store_.put_subscription_state(name, st, std::move(done)); },
+      [&](storage::EventStore::Done done) { return store_.put_subscription_state(name, st, std::move(done)); },
       use_tuple);
   if (ec) co_return ec;
   SubState& s = sub_state(name);
@@ -64,7 +64,7 @@ net::awaitable<error_code> DeliveryScheduler::resume(std::string name) {
   if (subs_.find(name) == subs_.end()) co_return delivery_errc::unknown_subscription;
   SubscriptionState st{false, "", unix_ms()};
   auto [ec] = co_await async_store_write(
-      [&](storage::Store::Done done) { return store_.put_subscription_state(name, st, std::move(done)); },
+      [&](storage::EventStore::Done done) { return store_.put_subscription_state(name, st, std::move(done)); },
       use_tuple);
   if (ec) co_return ec;
   SubState& s = sub_state(name);
@@ -105,10 +105,11 @@ net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_i
   d.state = DeliveryState::pending;
   d.attempt_base = d.attempts;
   d.next_attempt_ms = d.updated_ms = unix_ms();
-  std::vector<storage::Store::DeliveryUpdate> updates{{d, std::nullopt}};
   claimed_.insert(delivery_id);
   auto [ec] = co_await async_store_write(
-      [&](storage::Store::Done done) { return store_.update_deliveries(std::move(updates), std::move(done)); },
+      [&](storage::EventStore::Done done) {
+        return store_.requeue({delivery_id}, d.updated_ms, std::move(done));
+      },
       use_tuple);
   claimed_.erase(delivery_id);
   if (ec) co_return ec;
@@ -129,7 +130,7 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::strin
     if (!page) co_return page.error();
     if (page->empty()) break;
     after = page->back().id;
-    std::vector<storage::Store::DeliveryUpdate> updates;
+    std::vector<std::string> ids;
     std::vector<Delivery> revived;
     const std::int64_t now = unix_ms();
     for (Delivery& d : *page) {
@@ -138,12 +139,12 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::strin
       d.state = DeliveryState::pending;
       d.attempt_base = d.attempts;
       d.next_attempt_ms = d.updated_ms = now;
-      revived.push_back(d);
-      updates.push_back({std::move(d), std::nullopt});
+      ids.push_back(d.id);
+      revived.push_back(std::move(d));
     }
     if (revived.empty()) continue;
     auto [ec] = co_await async_store_write(
-        [&](storage::Store::Done done) { return store_.update_deliveries(std::move(updates), std::move(done)); },
+        [&](storage::EventStore::Done done) { return store_.requeue(std::move(ids), now, std::move(done)); },
         use_tuple);
     for (const Delivery& d : revived) claimed_.erase(d.id);
     if (ec) co_return ec;
@@ -205,7 +206,7 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::replay(std::string name,
     }
     if (records.empty()) continue;
     auto [ec] = co_await async_store_write(
-        [&](storage::Store::Done done) { return store_.submit(std::move(records), std::move(done)); },
+        [&](storage::EventStore::Done done) { return store_.submit(std::move(records), std::move(done)); },
         use_tuple);
     if (ec) co_return ec;
     total += created.size();

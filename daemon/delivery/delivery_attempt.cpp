@@ -5,6 +5,7 @@
 #include "daemon/delivery/delivery_state.hpp"
 #include "daemon/log.hpp"
 #include "daemon/store_async.hpp"
+#include "storage/transition.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -13,21 +14,47 @@
 namespace hookd::daemon {
 
 
+namespace {
+
+// Storage refused the transition for the record it holds (transition.hpp):
+// this scheduler's view of the delivery is wrong, and retrying cannot help.
+bool refused_transition(error_code e) {
+  return e == storage_errc::invalid_transition || e == storage_errc::attempt_mismatch;
+}
+
+}  // namespace
+
+// `d` is the delivery as the attempt left it; its state says which
+// transition that was (a pending one is a retry, or a 410's hold).
 net::awaitable<error_code> DeliveryScheduler::persist(Delivery d, std::optional<Attempt> a) {
-  std::vector<storage::Store::DeliveryUpdate> updates;
-  updates.push_back({std::move(d), std::move(a)});
+  using Kind = storage::Transition::Kind;
+  const Kind kind = d.state == DeliveryState::delivered ? Kind::delivered
+                    : d.state == DeliveryState::dead    ? Kind::dead
+                                                        : Kind::retry;
   auto [ec] = co_await async_store_write(
-      [&](storage::Store::Done done) {
-        return store_.update_deliveries(std::move(updates), std::move(done));
+      [&](storage::EventStore::Done done) {
+        switch (kind) {
+          case Kind::delivered:
+            return store_.mark_delivered(d.id, d.updated_ms, a, std::move(done));
+          case Kind::dead:
+            return store_.mark_dead(d.id, d.updated_ms, d.last_error, a, std::move(done));
+          default:
+            return store_.schedule_retry(d.id, d.updated_ms, d.next_attempt_ms, d.last_error, a,
+                                         std::move(done));
+        }
       },
       use_tuple);
+  if (refused_transition(ec))
+    log::error("delivery.transition_refused",
+               {{"sub", d.subscription}, {"delivery", d.id}, {"transition", to_string(kind)},
+                {"attempt", a ? a->number : d.attempts}, {"error", ec.message()}});
   co_return ec;
 }
 
 net::awaitable<error_code> DeliveryScheduler::persist_state(std::string name,
                                                             SubscriptionState st) {
   auto [ec] = co_await async_store_write(
-      [&](storage::Store::Done done) {
+      [&](storage::EventStore::Done done) {
         return store_.put_subscription_state(std::move(name), std::move(st), std::move(done));
       },
       use_tuple);
@@ -40,12 +67,15 @@ net::awaitable<bool> DeliveryScheduler::until_durable(
   error_code ec = co_await write();
   if (!ec) co_return true;
   // The record itself is gone (e.g. its subscription's deliveries were
-  // cancelled): there is nothing left to record, and retrying cannot help.
+  // cancelled), or storage refused the transition for the record it holds (a
+  // bug, logged by persist()): there is nothing left to record, and retrying
+  // cannot help.
   auto given_up = [](error_code e) {
-    return e == storage_errc::not_found || e == storage_errc::closed;
+    return e == storage_errc::not_found || e == storage_errc::closed || refused_transition(e);
   };
-  log::error("delivery.record_failed",
-             {{"sub", sub}, {"delivery", delivery_id}, {"write", what}, {"error", ec.message()}});
+  if (!refused_transition(ec))
+    log::error("delivery.record_failed",
+               {{"sub", sub}, {"delivery", delivery_id}, {"write", what}, {"error", ec.message()}});
   if (given_up(ec)) co_return false;
   ++held_writes_;
   net::steady_timer timer(ioc_);

@@ -15,7 +15,7 @@ namespace hookd::daemon {
 using delivery_detail::kProbeThreshold;
 using delivery_detail::origin_key;
 
-DeliveryScheduler::DeliveryScheduler(net::io_context& ioc, storage::Store& store, ConnPool& pool,
+DeliveryScheduler::DeliveryScheduler(net::io_context& ioc, storage::EventStore& store, ConnPool& pool,
                                      std::shared_ptr<const Config> config)
     : ioc_(ioc),
       store_(store),
@@ -87,7 +87,7 @@ error_code DeliveryScheduler::start() {
   return {};
 }
 
-void DeliveryScheduler::run_loader(std::unique_ptr<storage::Store::StartupView> view) {
+void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupView> view) {
   constexpr std::size_t kChunk = 4096;
   const auto started = Clock::now();
   // Hands `fn` to the io thread and waits for it to have run: false when

@@ -37,7 +37,7 @@
 #include "core/delivery/timer_wheel.hpp"
 #include "daemon/delivery/conn_pool.hpp"
 #include "daemon/http/net.hpp"
-#include "storage/store.hpp"
+#include "storage/event_store.hpp"
 
 #include <array>
 #include <atomic>
@@ -101,7 +101,7 @@ class DeliveryScheduler {
   static constexpr std::chrono::milliseconds kWriteRetryFirst{50};
   static constexpr std::chrono::milliseconds kWriteRetryMax{5000};
 
-  DeliveryScheduler(net::io_context& ioc, storage::Store& store, ConnPool& pool,
+  DeliveryScheduler(net::io_context& ioc, storage::EventStore& store, ConnPool& pool,
                     std::shared_ptr<const Config> config);
   ~DeliveryScheduler();
 
@@ -184,7 +184,7 @@ class DeliveryScheduler {
   SubState& sub_state(std::string_view name);
 
   net::io_context& ioc_;
-  storage::Store& store_;
+  storage::EventStore& store_;
   ConnPool& pool_;
   std::shared_ptr<const Config> config_;
   TimerWheel wheel_;
@@ -219,7 +219,7 @@ class DeliveryScheduler {
     std::int64_t next_attempt_ms = 0;
   };
   void apply_loaded(std::vector<Loaded>& chunk);
-  void run_loader(std::unique_ptr<storage::Store::StartupView> view);
+  void run_loader(std::unique_ptr<storage::EventStore::StartupView> view);
   TaskGroup* tasks_ = nullptr;
   bool loading_ = false;
   std::atomic<bool> stop_loading_{false};

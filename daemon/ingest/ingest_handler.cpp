@@ -47,7 +47,7 @@ Response plain_ok() {
 
 }  // namespace
 
-IngestHandler::IngestHandler(net::io_context& ioc, storage::Store& store,
+IngestHandler::IngestHandler(net::io_context& ioc, storage::EventStore& store,
                              std::shared_ptr<const Config> config)
     : ioc_(ioc), store_(store) {
   set_config(std::move(config));
@@ -152,7 +152,7 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
   const std::size_t accepted = records.size();
   if (!records.empty()) {
     auto [ec] = co_await async_store_write(
-        [&](storage::Store::Done done) { return store_.submit(std::move(records), std::move(done)); },
+        [&](storage::EventStore::Done done) { return store_.submit(std::move(records), std::move(done)); },
         use_tuple);
     flight->outcome = ec;
     flight->done.cancel();

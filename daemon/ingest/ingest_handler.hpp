@@ -14,7 +14,7 @@
 #include "core/router.hpp"
 #include "core/ulid.hpp"
 #include "daemon/http/http_server.hpp"
-#include "storage/store.hpp"
+#include "storage/event_store.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -47,7 +47,7 @@ class IngestHandler {
   // created (the delivery engine schedules them).
   using CommittedFn = std::function<void(const std::vector<Delivery>&)>;
 
-  IngestHandler(net::io_context& ioc, storage::Store& store, std::shared_ptr<const Config> config);
+  IngestHandler(net::io_context& ioc, storage::EventStore& store, std::shared_ptr<const Config> config);
 
   void set_config(std::shared_ptr<const Config> config);
   void on_committed(CommittedFn fn) { on_committed_ = std::move(fn); }
@@ -75,7 +75,7 @@ class IngestHandler {
                                   std::vector<Event> events);
 
   net::io_context& ioc_;
-  storage::Store& store_;
+  storage::EventStore& store_;
   std::shared_ptr<const Routing> routing_;
   UlidGenerator ids_;
   std::unordered_map<std::string, InFlightEntry> in_flight_;

@@ -48,12 +48,12 @@ void write_file(const std::string& path, const std::string& text) {
 }
 
 std::string test_data(const std::string& relative) {
-  return read_file(std::string(HOOKD_TEST_DATA_DIR) + "/" + relative);
+  return read_file((fs::path(HOOKD_TEST_DATA_DIR) / relative).string());
 }
 
 std::vector<std::string> test_data_files(const std::string& dir) {
   std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(std::string(HOOKD_TEST_DATA_DIR) + "/" + dir))
+  for (const auto& e : fs::directory_iterator(fs::path(HOOKD_TEST_DATA_DIR) / dir))
     if (e.path().extension() == ".json") out.push_back(dir + "/" + e.path().filename().string());
   std::sort(out.begin(), out.end());
   return out;
