@@ -22,7 +22,7 @@
 // Lifetime: the Store must outlive every pending `done`; the destructor stops
 // the writer after draining its queue, then flushes and closes the database.
 
-#include "core/config.hpp"
+#include "core/config/config.hpp"
 #include "core/errors.hpp"
 #include "core/event.hpp"
 
