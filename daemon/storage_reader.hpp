@@ -4,14 +4,19 @@
 // the admin path run here; the awaiting coroutine resumes on its own (io)
 // executor with the result, on the same pattern as async_store_write.
 //
-//   auto page = co_await reader.run([&store, after] { return store.list_events(after, 256); });
+//   auto read = [store, after] { return store->list_events(after, 256); };
+//   auto page = co_await reader.run(std::move(read));
 //
+// Name the callable (a local of the coroutine) rather than passing a lambda
+// temporary inside the co_await expression, and keep the types it returns at
+// namespace scope: g++ 12 corrupted the heap with closures holding strings as
+// co_await temporaries and with structs local to a coroutine body.
 // The callable runs on a pool thread: it must capture by value, or refer only
 // to what outlives the wait (services owned by App, or locals of the awaiting
 // coroutine: its frame stays alive until it resumes). It must return a
 // result<T> (or anything constructible from an error_code): when
 // `max_queued` reads are already queued or running, run() does not queue it
-// and completes at once with storage_errc::busy (the admin API answers 503
+// and completes (posted, on the awaiting executor) with storage_errc::busy (the admin API answers 503
 // with Retry-After: 1). An exception thrown by the callable is rethrown in the
 // awaiting coroutine.
 //
@@ -57,44 +62,50 @@ class StorageReader {
   std::size_t queued() const noexcept { return queued_.load(std::memory_order_relaxed); }
   std::size_t max_queued() const noexcept { return max_queued_; }
 
+  // Not a coroutine: `f` goes to the heap here and only a pointer crosses
+  // Asio's initiation (which copies its arguments into a coroutine frame).
   template <class F>
   net::awaitable<std::invoke_result_t<F&>> run(F f) {
     using R = std::invoke_result_t<F&>;
-    if (queued_.fetch_add(1, std::memory_order_relaxed) >= max_queued_) {
-      queued_.fetch_sub(1, std::memory_order_relaxed);
-      co_return R(error_code(storage_errc::busy));
-    }
-    // use_awaitable rethrows a non-null exception_ptr in this coroutine.
-    std::optional<R> out =
-        co_await net::async_initiate<decltype(net::use_awaitable),
-                                     void(std::exception_ptr, std::optional<R>)>(
-            [this](auto handler, F f) { start(std::move(handler), std::move(f)); },
-            net::use_awaitable, std::move(f));
-    co_return std::move(*out);
+    static_assert(std::is_default_constructible_v<R>);
+    F* fn = new F(std::move(f));
+    return net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, R)>(
+        [this, fn](auto handler) { start(std::move(handler), fn); }, net::use_awaitable);
   }
 
  private:
   template <class Handler, class F>
-  void start(Handler handler, F f) {
+  void start(Handler handler, F* fn) {
     using R = std::invoke_result_t<F&>;
-    auto ex = net::get_associated_executor(handler);
-    auto work = net::make_work_guard(ex);
-    net::post(pool_, [this, handler = std::move(handler), work = std::move(work),
-                      f = std::move(f)]() mutable {
+    auto work = net::make_work_guard(net::get_associated_executor(handler));
+    if (queued_.fetch_add(1, std::memory_order_relaxed) >= max_queued_) {
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+      delete fn;
+      complete(std::move(handler), std::move(work), nullptr, R(error_code(storage_errc::busy)));
+      return;
+    }
+    net::post(pool_, [this, handler = std::move(handler), work = std::move(work), fn]() mutable {
       std::exception_ptr ep;
-      std::optional<R> out;
+      R out{};
       try {
-        out.emplace(f());
+        out = (*fn)();
       } catch (...) {
         ep = std::current_exception();
       }
+      delete fn;
       queued_.fetch_sub(1, std::memory_order_relaxed);
-      auto io = work.get_executor();
-      net::post(io, [handler = std::move(handler), work = std::move(work), ep,
-                     out = std::move(out)]() mutable {
-        work.reset();
-        std::move(handler)(ep, std::move(out));
-      });
+      complete(std::move(handler), std::move(work), ep, std::move(out));
+    });
+  }
+
+  // Resumes the awaiting coroutine on its own executor.
+  template <class Handler, class Work, class R>
+  static void complete(Handler handler, Work work, std::exception_ptr ep, R out) {
+    auto io = work.get_executor();
+    net::post(io, [handler = std::move(handler), work = std::move(work), ep,
+                   out = std::move(out)]() mutable {
+      work.reset();
+      std::move(handler)(ep, std::move(out));
     });
   }
 

@@ -98,6 +98,33 @@ result<EventPage> scan_events(storage::Store& store, std::string after, std::siz
   return page;
 }
 
+// An event with its deliveries, or a delivery with its attempts (reader).
+struct EventDetail {
+  std::optional<Event> event;
+  std::vector<Delivery> deliveries;
+};
+result<EventDetail> read_event(storage::Store& store, const std::string& id) {
+  auto ev = store.get_event(id);
+  if (!ev) return ev.error();
+  if (!*ev) return EventDetail{};
+  auto deliveries = store.deliveries_of(id);
+  if (!deliveries) return deliveries.error();
+  return EventDetail{std::move(*ev), std::move(*deliveries)};
+}
+
+struct DeliveryDetail {
+  std::optional<Delivery> delivery;
+  std::vector<Attempt> attempts;
+};
+result<DeliveryDetail> read_delivery(storage::Store& store, const std::string& id) {
+  auto d = store.get_delivery(id);
+  if (!d) return d.error();
+  if (!*d) return DeliveryDetail{};
+  auto attempts = store.attempts_of(id);
+  if (!attempts) return attempts.error();
+  return DeliveryDetail{std::move(*d), std::move(*attempts)};
+}
+
 std::optional<std::string> owned(std::optional<std::string_view> v) {
   if (!v) return std::nullopt;
   return std::string(*v);
@@ -119,10 +146,10 @@ net::awaitable<Response> AdminHandler::list_events(boost::urls::params_view para
   const std::size_t budget =
       source || type ? page->limit * kScanFactor + kScanExtra : page->limit + 1;
   storage::Store* store = &store_;
-  auto found = co_await reader_.run([store, after = page->after, limit = page->limit, budget,
-                                     source, type] {
+  auto scan = [store, after = page->after, limit = page->limit, budget, source, type] {
     return scan_events(*store, after, limit, budget, source, type);
-  });
+  };
+  auto found = co_await reader_.run(std::move(scan));
   if (!found) co_return storage_failure(found.error());
   boost::json::array events;
   for (const auto& e : found->found) events.push_back(event_summary_json(e));
@@ -133,19 +160,9 @@ net::awaitable<Response> AdminHandler::list_events(boost::urls::params_view para
 
 net::awaitable<Response> AdminHandler::get_event(std::string id) {
   co_await net::this_coro::throw_if_cancelled(false);
-  struct Found {
-    std::optional<Event> event;
-    std::vector<Delivery> deliveries;
-  };
   storage::Store* store = &store_;
-  auto found = co_await reader_.run([store, id]() -> result<Found> {
-    auto ev = store->get_event(id);
-    if (!ev) return ev.error();
-    if (!*ev) return Found{};
-    auto deliveries = store->deliveries_of(id);
-    if (!deliveries) return deliveries.error();
-    return Found{std::move(*ev), std::move(*deliveries)};
-  });
+  auto read = [store, id] { return read_event(*store, id); };
+  auto found = co_await reader_.run(std::move(read));
   if (!found) co_return storage_failure(found.error());
   if (!found->event) co_return error_response(http::status::not_found, "no such event");
   boost::json::array list;
@@ -169,10 +186,11 @@ net::awaitable<Response> AdminHandler::list_deliveries(boost::urls::params_view 
     if (!state) co_return bad_request("state must be pending, delivered or dead");
   }
   storage::Store* store = &store_;
-  auto found = co_await reader_.run([store, sub = std::string(query.get("subscription").value_or("")),
-                                     state, after = page->after, limit = page->limit] {
+  auto read = [store, sub = std::string(query.get("subscription").value_or("")), state,
+               after = page->after, limit = page->limit] {
     return store->list_deliveries(sub, state, after, limit + 1);
-  });
+  };
+  auto found = co_await reader_.run(std::move(read));
   if (!found) co_return storage_failure(found.error());
   std::optional<std::string> next;
   if (found->size() > page->limit) {
@@ -187,19 +205,9 @@ net::awaitable<Response> AdminHandler::list_deliveries(boost::urls::params_view 
 
 net::awaitable<Response> AdminHandler::get_delivery(std::string id) {
   co_await net::this_coro::throw_if_cancelled(false);
-  struct Found {
-    std::optional<Delivery> delivery;
-    std::vector<Attempt> attempts;
-  };
   storage::Store* store = &store_;
-  auto found = co_await reader_.run([store, id]() -> result<Found> {
-    auto d = store->get_delivery(id);
-    if (!d) return d.error();
-    if (!*d) return Found{};
-    auto attempts = store->attempts_of(id);
-    if (!attempts) return attempts.error();
-    return Found{std::move(*d), std::move(*attempts)};
-  });
+  auto read = [store, id] { return read_delivery(*store, id); };
+  auto found = co_await reader_.run(std::move(read));
   if (!found) co_return storage_failure(found.error());
   if (!found->delivery) co_return error_response(http::status::not_found, "no such delivery");
   boost::json::array list;

@@ -79,7 +79,8 @@ net::awaitable<Response> AdminHandler::open_endpoint(std::string path, const Req
   }
   // disk_bytes lists the database directory: a file-system read.
   storage::Store* store = &store_;
-  auto stats = co_await reader_.run([store]() -> result<storage::StoreStats> { return store->stats(); });
+  auto read = [store]() -> result<storage::StoreStats> { return store->stats(); };
+  auto stats = co_await reader_.run(std::move(read));
   if (!stats) co_return storage_failure(stats.error());
   Response res{http::status::ok, 11};
   res.set(http::field::content_type, kMetricsContentType);
@@ -158,9 +159,11 @@ net::awaitable<Response> AdminHandler::v1(const Request& req, const std::vector<
   }
   if ((first == "events" || first == "deliveries") && (n == 1 || n == 2)) {
     if (auto refused = refuse_get(n == 1)) co_return std::move(*refused);
-    if (first == "events")
-      co_return co_await (n == 1 ? list_events(params) : get_event(segs[1]));
-    co_return co_await (n == 1 ? list_deliveries(params) : get_delivery(segs[1]));
+    // One co_await per statement: g++ 12 mishandles co_await on a ?: of awaitables.
+    if (first == "events" && n == 1) co_return co_await list_events(params);
+    if (first == "events") co_return co_await get_event(segs[1]);
+    if (n == 1) co_return co_await list_deliveries(params);
+    co_return co_await get_delivery(segs[1]);
   }
   if (first == "jobs" && n == 1) co_return get(false, [&] { return list_jobs(); });
   if (first == "jobs" && n == 2) co_return get(false, [&] { return get_job(segs[1]); });

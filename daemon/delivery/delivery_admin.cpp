@@ -18,12 +18,18 @@ namespace {
 // Records written per storage request by replay and redelivery.
 constexpr std::size_t kChunk = 256;
 
+template <class R>
+net::awaitable<R> ready(R value) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  co_return value;
+}
+
 // Runs `fn` on the reader when there is one, else here (the io thread).
+// Not a coroutine: see StorageReader::run.
 template <class F>
 net::awaitable<std::invoke_result_t<F&>> read_on(StorageReader* reader, F fn) {
-  co_await net::this_coro::throw_if_cancelled(false);
-  if (!reader) co_return fn();
-  co_return co_await reader->run(std::move(fn));
+  if (!reader) return ready(fn());
+  return reader->run(std::move(fn));
 }
 
 // One chunk of a replay as read and routed on the reader: the matched events
@@ -135,15 +141,12 @@ net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_i
   // complete between the read (on the reader) and this call's write.
   const bool mine = claimed_.insert(delivery_id).second;
   storage::Store* store = &store_;
-  auto stored = co_await read_on(reader_, [store, delivery_id] { return store->get_delivery(delivery_id); });
-  struct Unclaim {
-    DeliveryScheduler* s;
-    const std::string& id;
-    bool mine;
-    ~Unclaim() {
-      if (mine) s->claimed_.erase(id);
-    }
-  } unclaim{this, delivery_id, mine};
+  auto read = [store, delivery_id] { return store->get_delivery(delivery_id); };
+  auto stored = co_await read_on(reader_, std::move(read));
+  // Kept only by the call that writes the transition (a dead delivery).
+  if (!stored || !*stored || (*stored)->state != DeliveryState::dead || !mine) {
+    if (mine) claimed_.erase(delivery_id);
+  }
   if (!stored) co_return stored.error();
   if (!*stored) co_return error_code(storage_errc::not_found);
   Delivery d = std::move(**stored);
@@ -175,6 +178,7 @@ net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_i
   auto [ec] = co_await async_store_write(
       [&](storage::Store::Done done) { return store_.update_deliveries(std::move(updates), std::move(done)); },
       use_tuple);
+  claimed_.erase(delivery_id);
   ++admin_epoch_;
   if (ec) co_return ec;
   SubState& s = sub_state(d.subscription);
@@ -197,9 +201,10 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::strin
     result<std::vector<Delivery>> page = error_code(storage_errc::busy);
     do {
       epoch = admin_epoch_;
-      page = co_await read_on(reader_, [store, name, after] {
+      auto read = [store, name, after] {
         return store->list_deliveries(name, DeliveryState::dead, after, kChunk);
-      });
+      };
+      page = co_await read_on(reader_, std::move(read));
     } while (page && epoch != admin_epoch_);
     if (!page) co_return page.error();
     if (page->empty()) break;
@@ -250,9 +255,10 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::replay(std::string name,
   // Ids are ULIDs of the receive time: the range is a key range.
   std::string after = since_ms > 0 ? ulid_floor(since_ms - 1) : std::string();
   for (bool more = true; more && !(progress && progress->stop);) {
-    auto chunk = co_await read_on(reader_, [store, router, name, after, since_ms, until_ms] {
+    auto read = [store, router, name, after, since_ms, until_ms] {
       return read_replay_chunk(*store, *router, name, after, since_ms, until_ms);
-    });
+    };
+    auto chunk = co_await read_on(reader_, std::move(read));
     if (!chunk) co_return chunk.error();
     after = std::move(chunk->after);
     more = chunk->more;
