@@ -8,6 +8,7 @@
 #include "daemon/http/task_group.hpp"
 #include "daemon/ingest/ingest_handler.hpp"
 #include "daemon/log.hpp"
+#include "daemon/storage_reader.hpp"
 #include "storage/store.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -79,6 +80,8 @@ struct App::Impl {
   TaskGroup tasks;  // sessions and delivery attempts; outlives ioc (task_group.hpp)
   net::io_context ioc{1};
   std::unique_ptr<storage::Store> store;
+  // Admin scans and listings; joined after the io loop, before the store closes.
+  std::unique_ptr<StorageReader> reader;
   std::unique_ptr<ConnPool> pool;
   std::unique_ptr<DeliveryScheduler> scheduler;
   std::unique_ptr<IngestHandler> ingest;
@@ -181,6 +184,7 @@ bool App::Impl::start_delivery() {
   pool = std::make_unique<ConnPool>(ioc, popts);
   scheduler = std::make_unique<DeliveryScheduler>(ioc, *store, *pool, config);
   scheduler->set_task_group(&tasks);
+  scheduler->set_reader(reader.get());
   if (auto ec = scheduler->start()) {
     log::error("delivery.load_failed", {{"error", ec.message()}});
     return false;
@@ -293,6 +297,7 @@ net::awaitable<void> App::Impl::drain() {
   server->stop();  // closes the listeners and every idle connection
   if (admin_server) admin_server->stop();
   scheduler->stop();  // no new attempts; pending deliveries stay durable in storage
+  if (admin) admin->stop_jobs();  // replays end after their current chunk
   net::steady_timer tick(ioc);
   // Busy sessions finish their request and in-flight attempts their POST and
   // outcome write, within drain_timeout.
@@ -336,7 +341,7 @@ void App::Impl::run_maintenance() {
 
 bool App::Impl::open_admin() {
   if (!config->admin.listen) return true;
-  admin = std::make_unique<AdminHandler>(*store, *scheduler, *ingest, *pool, config,
+  admin = std::make_unique<AdminHandler>(*store, *reader, *scheduler, *ingest, *pool, config,
                                          [this] { return ready; });
   AdminHandler* handler = admin.get();
   admin_server = std::make_unique<HttpServer>(
@@ -363,6 +368,7 @@ bool App::Impl::open_admin() {
 int App::run() {
   Impl& m = *impl_;
   if (!m.open_store()) return 1;
+  m.reader = std::make_unique<StorageReader>();
   m.ingest = std::make_unique<IngestHandler>(m.ioc, *m.store, m.config);
   if (!m.start_delivery()) return 1;
   if (!m.open_listeners()) return 1;
@@ -387,6 +393,7 @@ int App::run() {
   m.maint_cv.notify_all();
   m.maintenance.join();
   m.scheduler->wait_loader();  // it reads the store
+  m.reader->join();            // so do the reads still queued
   m.store.reset();  // drains the writer and flushes
   log::info("daemon.stopped");
   return 0;

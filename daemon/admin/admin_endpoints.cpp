@@ -1,5 +1,7 @@
 // The /v1 endpoints of AdminHandler (docs/admin-api.md): reads from the
-// store, actions through the delivery scheduler.
+// store on the storage reader, actions through the delivery scheduler.
+// Each reader callable captures by value or the store (owned by App); what
+// it returns hops back to the io thread by move.
 
 #include "core/clock.hpp"
 #include "core/formats/parsers.hpp"
@@ -53,78 +55,143 @@ Response AdminHandler::get_subscription(const std::string& name) const {
                        boost::json::object{{"subscription", subscription_json(*s)}});
 }
 
-Response AdminHandler::list_events(boost::urls::params_view params) {
-  auto query = read_query(params, {"source", "type", "limit", "after"});
-  if (!query.error.empty()) return bad_request(query.error);
-  std::string why;
-  auto page = read_page(query, why);
-  if (!page) return bad_request(why);
-  auto source = query.get("source");
-  auto type = query.get("type");
+namespace {
+
+struct EventPage {
+  std::vector<Event> found;  // without bodies: the listing shows summaries
+  std::optional<std::string> next;
+};
+
+// Scans from `after` for up to `limit` matches (and one more) within
+// `budget` events, in chunks. Runs on the storage reader.
+result<EventPage> scan_events(storage::EventStore& store, std::string after, std::size_t limit,
+                              std::size_t budget, std::optional<std::string> source,
+                              std::optional<std::string> type) {
   auto matches = [&](const Event& e) {
     return (!source || e.source == *source) && (!type || type_matches(*type, e.type));
   };
-  // One more match than the page holds tells whether there is a next page.
-  // With filters the scan is bounded; "next" then resumes where it stopped.
-  const std::size_t budget =
-      source || type ? page->limit * kScanFactor + kScanExtra : page->limit + 1;
-  std::vector<Event> found;
-  std::string cursor = page->after;
+  EventPage page;
+  std::string cursor = std::move(after);
   std::size_t scanned = 0;
   bool at_end = false;
-  while (found.size() <= page->limit && scanned < budget && !at_end) {
+  while (page.found.size() <= limit && scanned < budget && !at_end) {
     std::size_t want = std::min(budget - scanned, kScanChunk);
-    auto chunk = store_.list_events(cursor, want);
-    if (!chunk) return storage_failure(chunk.error());
+    auto chunk = store.list_events(cursor, want);
+    if (!chunk) return chunk.error();
     at_end = chunk->size() < want;
     for (auto& ev : *chunk) {
       ++scanned;
       cursor = ev.id;
       if (!matches(ev)) continue;
-      found.push_back(std::move(ev));
-      if (found.size() > page->limit) break;
+      ev.body.clear();
+      ev.body.shrink_to_fit();
+      page.found.push_back(std::move(ev));
+      if (page.found.size() > limit) break;
     }
   }
-  std::optional<std::string> next;
-  if (found.size() > page->limit) {
-    found.resize(page->limit);
-    next = found.back().id;
+  if (page.found.size() > limit) {
+    page.found.resize(limit);
+    page.next = page.found.back().id;
   } else if (!at_end) {
-    next = cursor;
+    page.next = cursor;
   }
-  boost::json::array events;
-  for (const auto& e : found) events.push_back(event_summary_json(e));
-  return json_response(http::status::ok, boost::json::object{{"events", std::move(events)},
-                                                             {"next", next_or_null(next)}});
+  return page;
 }
 
-Response AdminHandler::get_event(const std::string& id) {
-  auto ev = store_.get_event(id);
-  if (!ev) return storage_failure(ev.error());
-  if (!*ev) return error_response(http::status::not_found, "no such event");
-  auto deliveries = store_.deliveries_of(id);
-  if (!deliveries) return storage_failure(deliveries.error());
-  boost::json::array list;
-  for (const auto& d : *deliveries) list.push_back(delivery_json(d));
-  return json_response(http::status::ok, boost::json::object{{"event", event_summary_json(**ev)},
-                                                             {"body", (*ev)->body},
-                                                             {"deliveries", std::move(list)}});
+// An event with its deliveries, or a delivery with its attempts (reader).
+struct EventDetail {
+  std::optional<Event> event;
+  std::vector<Delivery> deliveries;
+};
+result<EventDetail> read_event(storage::EventStore& store, const std::string& id) {
+  auto ev = store.get_event(id);
+  if (!ev) return ev.error();
+  if (!*ev) return EventDetail{};
+  auto deliveries = store.deliveries_of(id);
+  if (!deliveries) return deliveries.error();
+  return EventDetail{std::move(*ev), std::move(*deliveries)};
 }
 
-Response AdminHandler::list_deliveries(boost::urls::params_view params) {
-  auto query = read_query(params, {"subscription", "state", "limit", "after"});
-  if (!query.error.empty()) return bad_request(query.error);
+struct DeliveryDetail {
+  std::optional<Delivery> delivery;
+  std::vector<Attempt> attempts;
+};
+result<DeliveryDetail> read_delivery(storage::EventStore& store, const std::string& id) {
+  auto d = store.get_delivery(id);
+  if (!d) return d.error();
+  if (!*d) return DeliveryDetail{};
+  auto attempts = store.attempts_of(id);
+  if (!attempts) return attempts.error();
+  return DeliveryDetail{std::move(*d), std::move(*attempts)};
+}
+
+std::optional<std::string> owned(std::optional<std::string_view> v) {
+  if (!v) return std::nullopt;
+  return std::string(*v);
+}
+
+}  // namespace
+
+net::awaitable<Response> AdminHandler::list_events(boost::urls::params_view params) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  auto query = read_query(params, {"source", "type", "limit", "after"});
+  if (!query.error.empty()) co_return bad_request(query.error);
   std::string why;
   auto page = read_page(query, why);
-  if (!page) return bad_request(why);
+  if (!page) co_return bad_request(why);
+  auto source = owned(query.get("source"));
+  auto type = owned(query.get("type"));
+  // One more match than the page holds tells whether there is a next page.
+  // With filters the scan is bounded; "next" then resumes where it stopped.
+  const std::size_t budget =
+      source || type ? page->limit * kScanFactor + kScanExtra : page->limit + 1;
+  storage::EventStore* store = &store_;
+  auto scan = [store, after = page->after, limit = page->limit, budget, source, type] {
+    return scan_events(*store, after, limit, budget, source, type);
+  };
+  auto found = co_await reader_.run(std::move(scan));
+  if (!found) co_return storage_failure(found.error());
+  boost::json::array events;
+  for (const auto& e : found->found) events.push_back(event_summary_json(e));
+  co_return json_response(http::status::ok,
+                          boost::json::object{{"events", std::move(events)},
+                                              {"next", next_or_null(std::move(found->next))}});
+}
+
+net::awaitable<Response> AdminHandler::get_event(std::string id) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  storage::EventStore* store = &store_;
+  auto read = [store, id] { return read_event(*store, id); };
+  auto found = co_await reader_.run(std::move(read));
+  if (!found) co_return storage_failure(found.error());
+  if (!found->event) co_return error_response(http::status::not_found, "no such event");
+  boost::json::array list;
+  for (const auto& d : found->deliveries) list.push_back(delivery_json(d));
+  co_return json_response(http::status::ok,
+                          boost::json::object{{"event", event_summary_json(*found->event)},
+                                              {"body", found->event->body},
+                                              {"deliveries", std::move(list)}});
+}
+
+net::awaitable<Response> AdminHandler::list_deliveries(boost::urls::params_view params) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  auto query = read_query(params, {"subscription", "state", "limit", "after"});
+  if (!query.error.empty()) co_return bad_request(query.error);
+  std::string why;
+  auto page = read_page(query, why);
+  if (!page) co_return bad_request(why);
   std::optional<DeliveryState> state;
   if (auto s = query.get("state")) {
     state = parse_state(*s);
-    if (!state) return bad_request("state must be pending, delivered or dead");
+    if (!state) co_return bad_request("state must be pending, delivered or dead");
   }
-  auto found = store_.list_deliveries(query.get("subscription").value_or(""), state, page->after,
-                                      page->limit + 1);
-  if (!found) return storage_failure(found.error());
+  storage::EventStore* store = &store_;
+  auto read = [store, sub = std::string(query.get("subscription").value_or("")), state,
+               after = page->after, limit = page->limit] {
+    return store->list_deliveries(sub, state, after, limit + 1);
+  };
+  auto found = co_await reader_.run(std::move(read));
+  if (!found) co_return storage_failure(found.error());
   std::optional<std::string> next;
   if (found->size() > page->limit) {
     found->resize(page->limit);
@@ -132,20 +199,34 @@ Response AdminHandler::list_deliveries(boost::urls::params_view params) {
   }
   boost::json::array list;
   for (const auto& d : *found) list.push_back(delivery_json(d));
-  return json_response(http::status::ok, boost::json::object{{"deliveries", std::move(list)},
-                                                             {"next", next_or_null(next)}});
+  co_return json_response(http::status::ok, boost::json::object{{"deliveries", std::move(list)},
+                                                                {"next", next_or_null(next)}});
 }
 
-Response AdminHandler::get_delivery(const std::string& id) {
-  auto d = store_.get_delivery(id);
-  if (!d) return storage_failure(d.error());
-  if (!*d) return error_response(http::status::not_found, "no such delivery");
-  auto attempts = store_.attempts_of(id);
-  if (!attempts) return storage_failure(attempts.error());
+net::awaitable<Response> AdminHandler::get_delivery(std::string id) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  storage::EventStore* store = &store_;
+  auto read = [store, id] { return read_delivery(*store, id); };
+  auto found = co_await reader_.run(std::move(read));
+  if (!found) co_return storage_failure(found.error());
+  if (!found->delivery) co_return error_response(http::status::not_found, "no such delivery");
   boost::json::array list;
-  for (const auto& a : *attempts) list.push_back(attempt_json(a));
-  return json_response(http::status::ok, boost::json::object{{"delivery", delivery_json(**d)},
-                                                             {"attempts", std::move(list)}});
+  for (const auto& a : found->attempts) list.push_back(attempt_json(a));
+  co_return json_response(http::status::ok,
+                          boost::json::object{{"delivery", delivery_json(*found->delivery)},
+                                              {"attempts", std::move(list)}});
+}
+
+Response AdminHandler::get_job(const std::string& id) const {
+  auto job = jobs_.find(id);
+  if (!job) return error_response(http::status::not_found, "no such job");
+  return json_response(http::status::ok, boost::json::object{{"job", job_json(*job)}});
+}
+
+Response AdminHandler::list_jobs() const {
+  boost::json::array list;
+  for (const auto& j : jobs_.list()) list.push_back(job_json(*j));
+  return json_response(http::status::ok, boost::json::object{{"jobs", std::move(list)}});
 }
 
 net::awaitable<Response> AdminHandler::retry(std::string id) {
@@ -186,11 +267,32 @@ net::awaitable<Response> AdminHandler::replay(std::string name, const std::strin
   if (!since) co_return bad_request("since is required");
   if (!until) until = unix_ms();
   if (*since >= *until) co_return bad_request("since must be before until");
-  auto n = co_await scheduler_.replay(name, *since, *until);
-  if (!n) co_return action_error(n.error(), "subscription");
-  log::info("admin.replay",
-            {{"sub", name}, {"since_ms", *since}, {"until_ms", *until}, {"replayed", *n}});
-  co_return json_response(http::status::ok, boost::json::object{{"replayed", *n}});
+  auto job = jobs_.start(co_await net::this_coro::executor, name, *since, *until);
+  if (!job) {
+    auto res = error_response(http::status::service_unavailable,
+                              "too many replay jobs running; retry later");
+    res.set(http::field::retry_after, "1");
+    co_return res;
+  }
+  // Woken after the first chunk or at the end; a range that is done by then
+  // answers as a plain replay.
+  job->wake->expires_after(kInlineReplay);
+  co_await job->wake->async_wait(use_tuple);
+  if (job->status != ReplayJob::Status::running) {
+    jobs_.forget(job->id);
+    if (job->status == ReplayJob::Status::failed)
+      co_return action_error(job->error, "subscription");
+    std::uint64_t n = job->progress->created;
+    log::info("admin.replay",
+              {{"sub", name}, {"since_ms", *since}, {"until_ms", *until}, {"replayed", n}});
+    co_return json_response(http::status::ok, boost::json::object{{"replayed", n}});
+  }
+  job->wake->expires_at(net::steady_timer::time_point::max());
+  log::info("admin.replay_started",
+            {{"sub", name}, {"since_ms", *since}, {"until_ms", *until}, {"job", job->id}});
+  auto started = job_json(*job);
+  started["job"] = job->id;
+  co_return json_response(http::status::accepted, started);
 }
 
 net::awaitable<Response> AdminHandler::redeliver_dead(boost::urls::params_view params) {

@@ -34,15 +34,17 @@ Response status_json(http::status status, std::string_view text, std::string_vie
 
 }  // namespace
 
-AdminHandler::AdminHandler(storage::EventStore& store, DeliveryScheduler& scheduler,
-                           IngestHandler& ingest, ConnPool& pool,
+AdminHandler::AdminHandler(storage::EventStore& store, StorageReader& reader,
+                           DeliveryScheduler& scheduler, IngestHandler& ingest, ConnPool& pool,
                            std::shared_ptr<const Config> config, std::function<bool()> ready)
     : store_(store),
+      reader_(reader),
       scheduler_(scheduler),
       ingest_(ingest),
       pool_(pool),
       config_(std::move(config)),
-      ready_(std::move(ready)) {}
+      ready_(std::move(ready)),
+      jobs_(scheduler) {}
 
 net::awaitable<Response> AdminHandler::handle(Request& req, const ClientInfo& client) {
   co_await net::this_coro::throw_if_cancelled(false);
@@ -52,32 +54,38 @@ net::awaitable<Response> AdminHandler::handle(Request& req, const ClientInfo& cl
   std::vector<std::string> segs;
   for (auto s : url->segments()) segs.push_back(std::move(s));
   if (segs.empty() || segs.front() != "v1") {
-    std::string_view path = target.substr(0, target.find('?'));
-    co_return open_endpoint(path, req);
+    std::string path(target.substr(0, target.find('?')));
+    co_return co_await open_endpoint(std::move(path), req);
   }
   if (auto refused = authorize(req, client)) co_return std::move(*refused);
   segs.erase(segs.begin());
   co_return co_await v1(req, segs, url->params());
 }
 
-Response AdminHandler::open_endpoint(std::string_view path, const Request& req) {
+net::awaitable<Response> AdminHandler::open_endpoint(std::string path, const Request& req) {
+  co_await net::this_coro::throw_if_cancelled(false);
   if (path != "/healthz" && path != "/readyz" && path != "/metrics")
-    return error_response(http::status::not_found, "no such endpoint");
-  if (!is_get(req)) return method_not_allowed("GET, HEAD");
-  if (path == "/healthz") return status_json(http::status::ok, "ok");
+    co_return error_response(http::status::not_found, "no such endpoint");
+  if (!is_get(req)) co_return method_not_allowed("GET, HEAD");
+  if (path == "/healthz") co_return status_json(http::status::ok, "ok");
   if (path == "/readyz") {
-    if (!config_) return status_json(http::status::service_unavailable, "not ready", "no config");
+    if (!config_) co_return status_json(http::status::service_unavailable, "not ready", "no config");
     if (!ready_ || !ready_())
-      return status_json(http::status::service_unavailable, "not ready", "starting or stopping");
+      co_return status_json(http::status::service_unavailable, "not ready", "starting or stopping");
     if (scheduler_.writes_failing())
-      return status_json(http::status::service_unavailable, "not ready",
+      co_return status_json(http::status::service_unavailable, "not ready",
                          "storage writes are failing");
-    return status_json(http::status::ok, "ready");
+    co_return status_json(http::status::ok, "ready");
   }
+  // disk_bytes lists the database directory: a file-system read.
+  storage::EventStore* store = &store_;
+  auto read = [store]() -> result<storage::StoreStats> { return store->stats(); };
+  auto stats = co_await reader_.run(std::move(read));
+  if (!stats) co_return storage_failure(stats.error());
   Response res{http::status::ok, 11};
   res.set(http::field::content_type, kMetricsContentType);
-  res.body() = render_metrics(*config_, ingest_, scheduler_, pool_, store_, connections_);
-  return res;
+  res.body() = render_metrics(*config_, ingest_, scheduler_, pool_, *stats, connections_);
+  co_return res;
 }
 
 std::optional<Response> AdminHandler::check_head(const http::request_header<>& head,
@@ -123,10 +131,13 @@ net::awaitable<Response> AdminHandler::v1(const Request& req, const std::vector<
     return error_response(http::status::bad_request, q.error);
   };
   // Method first (405), then parameters (400), then the endpoint itself.
-  auto get = [&](bool takes_params, auto&& fn) -> Response {
+  auto refuse_get = [&](bool takes_params) -> std::optional<Response> {
     if (!is_get(req)) return method_not_allowed("GET, HEAD");
-    if (!takes_params)
-      if (auto bad = no_params()) return std::move(*bad);
+    if (!takes_params) return no_params();
+    return std::nullopt;
+  };
+  auto get = [&](bool takes_params, auto&& fn) -> Response {
+    if (auto refused = refuse_get(takes_params)) return std::move(*refused);
     return fn();
   };
   auto post = [&](bool takes_params) -> std::optional<Response> {
@@ -146,10 +157,16 @@ net::awaitable<Response> AdminHandler::v1(const Request& req, const std::vector<
     if (segs[2] == "replay") co_return co_await replay(segs[1], req.body());
     co_return co_await pause_or_resume(segs[1], segs[2] == "pause");
   }
-  if (first == "events" && n == 1) co_return get(true, [&] { return list_events(params); });
-  if (first == "events" && n == 2) co_return get(false, [&] { return get_event(segs[1]); });
-  if (first == "deliveries" && n == 1) co_return get(true, [&] { return list_deliveries(params); });
-  if (first == "deliveries" && n == 2) co_return get(false, [&] { return get_delivery(segs[1]); });
+  if ((first == "events" || first == "deliveries") && (n == 1 || n == 2)) {
+    if (auto refused = refuse_get(n == 1)) co_return std::move(*refused);
+    // One co_await per statement: g++ 12 mishandles co_await on a ?: of awaitables.
+    if (first == "events" && n == 1) co_return co_await list_events(params);
+    if (first == "events") co_return co_await get_event(segs[1]);
+    if (n == 1) co_return co_await list_deliveries(params);
+    co_return co_await get_delivery(segs[1]);
+  }
+  if (first == "jobs" && n == 1) co_return get(false, [&] { return list_jobs(); });
+  if (first == "jobs" && n == 2) co_return get(false, [&] { return get_job(segs[1]); });
   if (first == "deliveries" && n == 3 && segs[2] == "retry") {
     if (auto refused = post(false)) co_return std::move(*refused);
     co_return co_await retry(segs[1]);

@@ -103,14 +103,13 @@ void deliveries(PrometheusText& out, const Config& config, const DeliverySchedul
     out.sample("hookd_deliveries_dead", {{"subscription", name}}, m.dead_stored);
 }
 
-void pool_and_storage(PrometheusText& out, const ConnPool& pool, const storage::EventStore& store) {
+void pool_and_storage(PrometheusText& out, const ConnPool& pool, const storage::StoreStats& stats) {
   out.family("hookd_pool_connections", "gauge", "Open outbound connections per origin.");
   for (const auto& [origin, n] : pool.open_per_origin())
     out.sample("hookd_pool_connections", {{"origin", origin}}, std::uint64_t{n});
   out.family("hookd_pool_connections_opened_total", "counter",
              "Outbound connections opened since start.");
   out.sample("hookd_pool_connections_opened_total", {}, pool.stats().connections_opened);
-  auto stats = store.stats();
   out.family("hookd_storage_bytes", "gauge", "Estimated live bytes of the database (SST + WAL).");
   out.sample("hookd_storage_bytes", {}, stats.disk_bytes);
   out.family("hookd_storage_write_queue", "gauge", "Records waiting for the storage writer.");
@@ -142,7 +141,7 @@ void connections(PrometheusText& out, const ListenerCounters& listeners) {
 
 std::string render_metrics(const Config& config, const IngestHandler& ingest,
                            const DeliveryScheduler& scheduler, const ConnPool& pool,
-                           const storage::EventStore& store, const ListenerCounters& listeners) {
+                           const storage::StoreStats& store, const ListenerCounters& listeners) {
   PrometheusText out;
   build_info(out);
   events_received(out, config, ingest);

@@ -4,7 +4,9 @@
 // subscription has its series from the start (zero until something happens),
 // so that rate() and alerts see them before the first event.
 //
-// Threads: io thread (the services' counters are io-thread state).
+// Threads: io thread (the services' counters are io-thread state). The
+// store's stats are read beforehand on the storage reader (disk_bytes lists
+// the database directory).
 
 #include "core/config/config.hpp"
 #include "daemon/delivery/conn_pool.hpp"
@@ -23,6 +25,6 @@ using ListenerCounters = std::vector<std::pair<std::string, const ConnectionCoun
 
 std::string render_metrics(const Config& config, const IngestHandler& ingest,
                            const DeliveryScheduler& scheduler, const ConnPool& pool,
-                           const storage::EventStore& store, const ListenerCounters& listeners);
+                           const storage::StoreStats& store, const ListenerCounters& listeners);
 
 }  // namespace hookd::daemon

@@ -6,6 +6,7 @@
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/delivery/delivery_state.hpp"
 #include "daemon/log.hpp"
+#include "daemon/storage_reader.hpp"
 #include "daemon/store_async.hpp"
 
 #include <algorithm>
@@ -16,6 +17,65 @@ namespace hookd::daemon {
 namespace {
 // Records written per storage request by replay and redelivery.
 constexpr std::size_t kChunk = 256;
+
+template <class R>
+net::awaitable<R> ready(R value) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  co_return value;
+}
+
+// Runs `fn` on the reader when there is one, else here (the io thread).
+// Not a coroutine: see StorageReader::run.
+template <class F>
+net::awaitable<std::invoke_result_t<F&>> read_on(StorageReader* reader, F fn) {
+  if (!reader) return ready(fn());
+  return reader->run(std::move(fn));
+}
+
+// One chunk of a replay as read and routed on the reader: the matched events
+// (bodies included, the write rewrites them) with their new delivery.
+struct ReplayChunk {
+  std::vector<storage::IngestRecord> records;
+  std::uint64_t scanned = 0;
+  std::string after;  // resume after this id
+  bool more = false;
+};
+
+result<ReplayChunk> read_replay_chunk(storage::EventStore& store, const Router& router,
+                                      const std::string& name, std::string after,
+                                      std::int64_t since_ms, std::int64_t until_ms) {
+  auto page = store.list_events(after, kChunk);
+  if (!page) return page.error();
+  ReplayChunk out;
+  out.after = std::move(after);
+  out.more = page->size() == kChunk;
+  for (Event& ev : *page) {
+    out.after = ev.id;
+    auto t = ulid_time_ms(ev.id);
+    if (t && *t >= until_ms) {
+      out.more = false;
+      break;
+    }
+    if (t && *t < since_ms) continue;
+    ++out.scanned;
+    if (router.match(ev).empty()) continue;
+    auto existing = store.deliveries_of(ev.id);
+    if (!existing) return existing.error();
+    std::size_t ordinal = 0;
+    for (const Delivery& d : *existing) {
+      auto dot = d.id.rfind('.');
+      if (dot != std::string::npos)
+        ordinal = std::max<std::size_t>(ordinal, std::stoul(d.id.substr(dot + 1)) + 1);
+    }
+    Delivery d;
+    d.id = ev.id + "." + std::to_string(ordinal);
+    d.event_id = ev.id;
+    d.subscription = name;
+    // Rewriting the event and its key is idempotent: the same bytes.
+    out.records.push_back({std::move(ev), {std::move(d)}});
+  }
+  return out;
+}
 }  // namespace
 
 std::optional<SubscriptionStatus> DeliveryScheduler::subscription(std::string_view name) const {
@@ -77,7 +137,16 @@ net::awaitable<error_code> DeliveryScheduler::resume(std::string name) {
 
 net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_id) {
   co_await net::this_coro::throw_if_cancelled(false);
-  auto stored = store_.get_delivery(delivery_id);
+  // Claimed before the read: no other transition of this delivery can
+  // complete between the read (on the reader) and this call's write.
+  const bool mine = claimed_.insert(delivery_id).second;
+  storage::EventStore* store = &store_;
+  auto read = [store, delivery_id] { return store->get_delivery(delivery_id); };
+  auto stored = co_await read_on(reader_, std::move(read));
+  // Kept only by the call that writes the transition (a dead delivery).
+  if (!stored || !*stored || (*stored)->state != DeliveryState::dead || !mine) {
+    if (mine) claimed_.erase(delivery_id);
+  }
   if (!stored) co_return stored.error();
   if (!*stored) co_return error_code(storage_errc::not_found);
   Delivery d = std::move(**stored);
@@ -101,17 +170,17 @@ net::awaitable<result<Delivery>> DeliveryScheduler::retry(std::string delivery_i
   }
   // Another retry or redelivery is writing this transition now: this call
   // is a no-op, answered with the delivery as stored.
-  if (claimed_.contains(delivery_id)) co_return d;
+  if (!mine) co_return d;
   d.state = DeliveryState::pending;
   d.attempt_base = d.attempts;
   d.next_attempt_ms = d.updated_ms = unix_ms();
-  claimed_.insert(delivery_id);
   auto [ec] = co_await async_store_write(
       [&](storage::EventStore::Done done) {
         return store_.requeue({delivery_id}, d.updated_ms, std::move(done));
       },
       use_tuple);
   claimed_.erase(delivery_id);
+  ++admin_epoch_;
   if (ec) co_return ec;
   SubState& s = sub_state(d.subscription);
   if (s.dead_total > 0) --s.dead_total;
@@ -125,8 +194,19 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::strin
   if (subs_.find(name) == subs_.end()) co_return error_code(delivery_errc::unknown_subscription);
   std::size_t total = 0;
   std::string after;
+  storage::EventStore* store = &store_;
   for (;;) {
-    auto page = store_.list_deliveries(name, DeliveryState::dead, after, kChunk);
+    // A transition that completed while the page was read may have made
+    // some of it stale: read it again.
+    std::uint64_t epoch;
+    result<std::vector<Delivery>> page = error_code(storage_errc::busy);
+    do {
+      epoch = admin_epoch_;
+      auto read = [store, name, after] {
+        return store->list_deliveries(name, DeliveryState::dead, after, kChunk);
+      };
+      page = co_await read_on(reader_, std::move(read));
+    } while (page && epoch != admin_epoch_);
     if (!page) co_return page.error();
     if (page->empty()) break;
     after = page->back().id;
@@ -147,6 +227,7 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::strin
         [&](storage::EventStore::Done done) { return store_.requeue(std::move(ids), now, std::move(done)); },
         use_tuple);
     for (const Delivery& d : revived) claimed_.erase(d.id);
+    ++admin_epoch_;
     if (ec) co_return ec;
     total += revived.size();
     SubState& s = sub_state(name);
@@ -159,7 +240,8 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::redeliver_dead(std::strin
 
 net::awaitable<result<std::size_t>> DeliveryScheduler::replay(std::string name,
                                                               std::int64_t since_ms,
-                                                              std::int64_t until_ms) {
+                                                              std::int64_t until_ms,
+                                                              std::shared_ptr<ReplayProgress> progress) {
   co_await net::this_coro::throw_if_cancelled(false);
   auto cfg = config_;
   auto sc = std::find_if(cfg->subscriptions.begin(), cfg->subscriptions.end(),
@@ -168,49 +250,43 @@ net::awaitable<result<std::size_t>> DeliveryScheduler::replay(std::string name,
   // Match with this subscription alone, enabled or not: the operator asked.
   SubscriptionConfig only = *sc;
   only.enabled = true;
-  Router router({only});
+  auto router = std::make_shared<const Router>(std::vector<SubscriptionConfig>{only});
   std::size_t total = 0;
+  storage::EventStore* store = &store_;
   // Ids are ULIDs of the receive time: the range is a key range.
   std::string after = since_ms > 0 ? ulid_floor(since_ms - 1) : std::string();
-  for (bool more = true; more;) {
-    auto page = store_.list_events(after, kChunk);
-    if (!page) co_return page.error();
-    more = page->size() == kChunk;
-    std::vector<storage::IngestRecord> records;
+  for (bool more = true; more && !(progress && progress->stop);) {
+    auto read = [store, router, name, after, since_ms, until_ms] {
+      return read_replay_chunk(*store, *router, name, after, since_ms, until_ms);
+    };
+    auto chunk = co_await read_on(reader_, std::move(read));
+    if (!chunk) co_return chunk.error();
+    after = std::move(chunk->after);
+    more = chunk->more;
+    std::vector<storage::IngestRecord> records = std::move(chunk->records);
     std::vector<Delivery> created;
-    for (Event& ev : *page) {
-      after = ev.id;
-      auto t = ulid_time_ms(ev.id);
-      if (t && *t >= until_ms) {
-        more = false;
-        break;
-      }
-      if (t && *t < since_ms) continue;
-      if (router.match(ev).empty()) continue;
-      auto existing = store_.deliveries_of(ev.id);
-      if (!existing) co_return existing.error();
-      std::size_t ordinal = 0;
-      for (const Delivery& d : *existing) {
-        auto dot = d.id.rfind('.');
-        if (dot != std::string::npos)
-          ordinal = std::max<std::size_t>(ordinal, std::stoul(d.id.substr(dot + 1)) + 1);
-      }
-      Delivery d;
-      d.id = ev.id + "." + std::to_string(ordinal);
-      d.event_id = ev.id;
-      d.subscription = name;
-      d.created_ms = d.updated_ms = d.next_attempt_ms = unix_ms();
+    const std::int64_t now = unix_ms();
+    for (auto& r : records) {
+      Delivery& d = r.deliveries.front();
+      d.created_ms = d.updated_ms = d.next_attempt_ms = now;
       created.push_back(d);
-      // Rewriting the event and its key is idempotent: the same bytes.
-      records.push_back({std::move(ev), {std::move(d)}});
     }
-    if (records.empty()) continue;
+    if (progress) {
+      progress->scanned += chunk->scanned;
+      progress->matched += records.size();
+    }
+    if (records.empty()) {
+      if (progress && progress->on_chunk) progress->on_chunk();
+      continue;
+    }
     auto [ec] = co_await async_store_write(
         [&](storage::EventStore::Done done) { return store_.submit(std::move(records), std::move(done)); },
         use_tuple);
     if (ec) co_return ec;
     total += created.size();
     enqueue(created);
+    if (progress) progress->created += created.size();
+    if (progress && progress->on_chunk) progress->on_chunk();
   }
   log::info("subscription.replayed", {{"sub", name}, {"count", total}});
   co_return total;

@@ -60,6 +60,17 @@ namespace hookd::daemon {
 
 class TaskGroup;  // daemon/http/task_group.hpp
 
+class StorageReader;
+
+// Progress of one replay, updated on the io thread after each chunk.
+struct ReplayProgress {
+  std::uint64_t scanned = 0;  // stored events read in the range
+  std::uint64_t matched = 0;  // of those, events the subscription matches
+  std::uint64_t created = 0;  // deliveries made durable and enqueued
+  bool stop = false;          // set to end the replay after its current chunk
+  std::function<void()> on_chunk;  // called after each chunk, if set
+};
+
 // Attempt latency buckets (seconds) of hookd_delivery_duration_seconds.
 inline constexpr std::array<double, 11> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                            0.5,   1,    2.5,   5,    10};
@@ -136,10 +147,18 @@ class DeliveryScheduler {
   // A pending delivery becomes due now; a dead one pending again with a fresh attempt budget.
   net::awaitable<result<Delivery>> retry(std::string delivery_id);
   // A new delivery to `name` for every stored event received in [since, until) it matches.
+  // Scans in chunks on the reader (set_reader), routing there, so only
+  // matched events come back to the io thread; a replay whose progress->stop
+  // is set ends after its current chunk with the count so far.
   net::awaitable<result<std::size_t>> replay(std::string name, std::int64_t since_ms,
-                                             std::int64_t until_ms);
+                                             std::int64_t until_ms,
+                                             std::shared_ptr<ReplayProgress> progress = nullptr);
   // Every dead delivery of `name` pending again with a fresh attempt budget.
   net::awaitable<result<std::size_t>> redeliver_dead(std::string name);
+
+  // The admin operations' scans and multi-key reads run on `reader` (owned
+  // by App, outlives the scheduler); without one they run on the io thread.
+  void set_reader(StorageReader* reader) { reader_ = reader; }
 
   std::size_t in_flight() const noexcept { return queue_.in_flight(); }
   // True while some verdict or pause could not be written and is being
@@ -199,6 +218,10 @@ class DeliveryScheduler {
   std::unordered_multimap<std::size_t, Token> by_id_;
   // Delivery ids an admin transition (retry, redelivery) is writing now.
   std::unordered_set<std::string> claimed_;
+  // Bumped when an admin transition's write completes: a page read on the
+  // reader before a bump may be stale and is read again.
+  std::uint64_t admin_epoch_ = 0;
+  StorageReader* reader_ = nullptr;
   std::size_t held_writes_ = 0;  // writes being retried (until_durable)
   std::unordered_set<net::steady_timer*> write_waits_;  // their backoff timers
   std::map<std::string, std::unique_ptr<SubState>, std::less<>> subs_;

@@ -6,7 +6,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <chrono>
+#include <cstdio>
 #include <functional>
+#include <thread>
 
 namespace hookd::hookctl {
 
@@ -149,6 +152,50 @@ std::string replay_body(const Invocation& inv) {
   return json::serialize(body);
 }
 
+// How long `hookctl replay` follows a replay job, and how often it asks.
+constexpr auto kJobWait = std::chrono::minutes(10);
+constexpr auto kJobPoll = std::chrono::milliseconds(500);
+
+std::string job_progress(const json::object& job) {
+  return "scanned " + text(job, "scanned") + ", matched " + text(job, "matched") + ", created " +
+         text(job, "created");
+}
+
+// A replay answered 202 {"job": ID}: polls GET /v1/jobs/ID until the job is
+// no longer running (at most kJobWait), showing its progress on stderr.
+Output follow_replay_job(const Session& session, const Invocation& inv, const std::string& job_id,
+                         const std::function<std::string(const std::string&)>& done_line) {
+  const std::string target = "/v1/jobs/" + encode_component(job_id);
+  const std::string name = "replay " + clean(inv.argument) + ": job " + clean(job_id);
+  const auto deadline = std::chrono::steady_clock::now() + kJobWait;
+  std::string shown;
+  for (;;) {
+    auto answer = session.call({"GET", target, {}, quoted("job", job_id)});
+    if (!answer.error.empty()) return {{}, "hookctl: " + answer.error + "\n", kExitFailure};
+    const auto* job = answer.object.if_contains("job");
+    if (!job || !job->is_object())
+      return {{}, "hookctl: unexpected answer to GET " + target + "\n", kExitFailure};
+    const json::object& j = job->get_object();
+    std::string status = text(j, "status");
+    if (status != "running") {
+      if (inv.json) return {json::serialize(j) + "\n", {}, kExitOk};
+      if (status == "done") return {done_line(text(j, "created")), {}, kExitOk};
+      return {{}, "hookctl: " + name + " " + status + ": " + text(j, "error") + " (" +
+                      job_progress(j) + ")\n",
+              kExitFailure};
+    }
+    if (!inv.json) {
+      std::string line = name + " running: " + job_progress(j);
+      if (line != shown) std::fprintf(stderr, "%s\n", line.c_str());
+      shown = std::move(line);
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return {{}, "hookctl: " + name + " still running after 10 minutes; see GET " + target + "\n",
+              kExitFailure};
+    std::this_thread::sleep_for(kJobPoll);
+  }
+}
+
 }  // namespace
 
 std::string encode_component(std::string_view s) {
@@ -203,11 +250,18 @@ Output run_command(const Invocation& inv, const AdminClient& client, std::string
   if (cmd == "replay") {
     Call call{"POST", "/v1/subscriptions/" + id + "/replay", replay_body(inv), subscription};
     auto until = inv.option("until");
-    return single(session, inv, call, [&](const json::object& a) {
-      return "replay " + clean(inv.argument) + ": " + text(a, "replayed") +
+    auto done_line = [&](const std::string& created) {
+      return "replay " + clean(inv.argument) + ": " + created +
              " deliveries created for events since " + std::string(*inv.option("since")) +
              (until ? " until " + std::string(*until) : std::string(" until now")) + "\n";
-    });
+    };
+    auto answer = session.call(call);
+    if (!answer.error.empty()) return {{}, "hookctl: " + answer.error + "\n", kExitFailure};
+    // A large range runs as a job (202 {"job": ID}): follow it.
+    if (const auto* job = answer.object.if_contains("job"); job && job->is_string())
+      return follow_replay_job(session, inv, std::string(job->get_string()), done_line);
+    if (inv.json) return {with_newline(std::move(answer.raw)), {}, kExitOk};
+    return {done_line(text(answer.object, "replayed")), {}, kExitOk};
   }
   // redeliver-dead; parse_args admits no other command.
   Call call{"POST", "/v1/dead/redeliver?subscription=" + id, {}, subscription};
