@@ -50,6 +50,23 @@ HttpServerOptions admin_options(const AdminConfig& c) {
   return opts;
 }
 
+// What a reload reads from files, on the reader pool.
+struct ReloadFiles {
+  ConfigLoad loaded;
+  std::shared_ptr<net::ssl::context> tls;  // when the new config has [server.tls]
+  std::string tls_error;                   // why it could not be loaded
+};
+
+result<std::shared_ptr<ReloadFiles>> read_reload_files(const std::string& file) {
+  auto out = std::make_shared<ReloadFiles>();
+  out->loaded = load_config(file);
+  if (out->loaded.config && out->loaded.config->server.tls) {
+    out->tls = make_server_tls(*out->loaded.config->server.tls, out->tls_error);
+    if (!out->tls && out->tls_error.empty()) out->tls_error = "cannot load";
+  }
+  return out;
+}
+
 std::string shown_endpoint(const tcp::endpoint& ep) {
   std::string host =
       ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
@@ -104,7 +121,10 @@ struct App::Impl {
   bool start_delivery();
   void wait_signal();
   void reload();
-  bool apply_server(const Config& next);
+  net::awaitable<void> reload_once();
+  bool apply_server(const Config& next, std::shared_ptr<net::ssl::context> tls);
+  bool reloading = false;      // a reload is reading files or applying
+  bool reload_again = false;   // a SIGHUP arrived meanwhile
   net::awaitable<void> watchdog(std::chrono::microseconds period);
   net::awaitable<void> drain();
   void run_maintenance();
@@ -215,49 +235,67 @@ void App::Impl::wait_signal() {
 }
 
 void App::Impl::reload() {
-  // MONOTONIC_USEC lets systemd 253+ match this reload to its request.
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-             static_cast<unsigned long long>(now.tv_sec) * 1000000ULL +
-                 static_cast<unsigned long long>(now.tv_nsec) / 1000ULL);
-  auto loaded = load_config(config->file);
-  if (!loaded.config) {
-    for (const auto& e : loaded.errors) log::error("config.invalid", {{"error", e.to_string()}});
-    log::warn("config.reload_rejected", {{"file", config->file}, {"errors", loaded.errors.size()}});
-    sd_notifyf(0, "READY=1\nSTATUS=reload rejected: %zu config errors; old config running",
-               loaded.errors.size());
+  if (reloading) {
+    reload_again = true;  // applied once the current reload is done
     return;
   }
-  if (!apply_server(*loaded.config)) {
-    log::warn("config.reload_rejected", {{"file", config->file}});
-    sd_notify(0, "READY=1\nSTATUS=reload rejected: listener or TLS failed; old config running");
-    return;
-  }
-  warn_restart_required(*config, *loaded.config);
-  config = loaded.config;
-  ingest->set_config(config);
-  scheduler->set_config(config);
-  if (admin) admin->set_config(config);
-  log::info("config.reloaded",
-            {{"file", config->file}, {"subscriptions", config->subscriptions.size()}});
-  sd_notify(0, "READY=1\nSTATUS=running");
+  reloading = true;
+  net::co_spawn(ioc, reload_once(), log_if_exception);
 }
 
-// Everything that can fail happens before anything changes, so a rejected
-// reload leaves the old listeners, TLS context and options in place.
-bool App::Impl::apply_server(const Config& next) {
-  std::shared_ptr<net::ssl::context> tls;
-  if (next.server.tls) {
-    std::string why;
-    tls = make_server_tls(*next.server.tls, why);  // re-read: certificate rotation
-    if (!tls) {
-      log::error("server.tls_failed", {{"cert", next.server.tls->cert_file},
-                                       {"key", next.server.tls->key_file},
-                                       {"error", why}});
-      return false;
+net::awaitable<void> App::Impl::reload_once() {
+  co_await net::this_coro::throw_if_cancelled(false);
+  do {
+    reload_again = false;
+    // MONOTONIC_USEC lets systemd 253+ match this reload to its request.
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+               static_cast<unsigned long long>(now.tv_sec) * 1000000ULL +
+                   static_cast<unsigned long long>(now.tv_nsec) / 1000ULL);
+    // The config file, its secret files and the TLS files are read on the
+    // reader pool, not on the io thread.
+    auto read = [file = config->file] { return read_reload_files(file); };
+    auto files = co_await reader->run(std::move(read));
+    if (stopping) break;  // listeners are closing; nothing to apply to
+    if (!files) {
+      log::warn("config.reload_rejected", {{"file", config->file}, {"error", files.error().message()}});
+      sd_notify(0, "READY=1\nSTATUS=reload rejected: could not read the config; old config running");
+      continue;
     }
-  }
+    ReloadFiles& f = **files;
+    if (!f.loaded.config) {
+      for (const auto& e : f.loaded.errors) log::error("config.invalid", {{"error", e.to_string()}});
+      log::warn("config.reload_rejected", {{"file", config->file}, {"errors", f.loaded.errors.size()}});
+      sd_notifyf(0, "READY=1\nSTATUS=reload rejected: %zu config errors; old config running",
+                 f.loaded.errors.size());
+      continue;
+    }
+    if (!f.tls_error.empty()) {
+      log::error("server.tls_failed", {{"cert", f.loaded.config->server.tls->cert_file},
+                                       {"key", f.loaded.config->server.tls->key_file},
+                                       {"error", f.tls_error}});
+    }
+    if (!f.tls_error.empty() || !apply_server(*f.loaded.config, f.tls)) {
+      log::warn("config.reload_rejected", {{"file", config->file}});
+      sd_notify(0, "READY=1\nSTATUS=reload rejected: listener or TLS failed; old config running");
+      continue;
+    }
+    warn_restart_required(*config, *f.loaded.config);
+    config = f.loaded.config;
+    ingest->set_config(config);
+    scheduler->set_config(config);
+    if (admin) admin->set_config(config);
+    log::info("config.reloaded",
+              {{"file", config->file}, {"subscriptions", config->subscriptions.size()}});
+    sd_notify(0, "READY=1\nSTATUS=running");
+  } while (reload_again && !stopping);
+  reloading = false;
+}
+
+// `tls`: the new TLS context (read again: certificate rotation), null for
+// plain listeners.
+bool App::Impl::apply_server(const Config& next, std::shared_ptr<net::ssl::context> tls) {
   std::set<std::string> wanted;
   std::vector<ListenAddress> opened;
   for (const auto& addr : next.server.listen) {

@@ -199,3 +199,29 @@ TEST_F(ReloadTest, ListenerThatCannotBindRejectsTheWholeReload) {
 
 }  // namespace
 }  // namespace hookd::test
+
+namespace hookd::test {
+namespace {
+
+// A burst of SIGHUPs while a reload is reading files (on the reader pool) is
+// coalesced: the last config written is the one that runs.
+TEST_F(ReloadTest, BurstOfReloadsEndsWithTheLastConfig) {
+  SinkServer sink1, sink2;
+  start_with(config(app_sub("a", sink1)));
+  write_file(dir_.file("hookd.toml"), config(app_sub("a", sink1)));
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(::kill(daemon_.pid(), SIGHUP), 0);
+  reload(config(app_sub("b", sink2)));
+  // The reload that read the last file may still be behind the one logged.
+  bool routed_to_b = false;
+  for (int i = 0; i < 100 && !routed_to_b; ++i) {
+    auto r = post_order(daemon_.port(), "burst-" + std::to_string(i));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    routed_to_b = sink2.wait_for_requests(1, 100ms);
+  }
+  EXPECT_TRUE(routed_to_b) << daemon_.log();
+  expect_exit_clean();
+}
+
+}  // namespace
+}  // namespace hookd::test
