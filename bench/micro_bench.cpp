@@ -1,13 +1,18 @@
-// Micro benchmarks of the ingest hot path's pure parts: parse, route, ids.
+// Micro benchmarks of the ingest hot path: parse, route, ids, and the point
+// reads that stay on the io thread (the idempotency lookup per event, the
+// delivery and event reads per attempt) against a store of 100,000 events.
 // Run: build/bench/hookd_micro_bench
 #include "core/config/config.hpp"
 #include "core/formats/parsers.hpp"
 #include "core/router.hpp"
 #include "core/ulid.hpp"
+#include "storage/store.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 namespace {
@@ -74,5 +79,78 @@ void BM_Ulid(benchmark::State& state) {
 BENCHMARK(BM_Ulid);
 
 }  // namespace
+
+// A store in a temp dir with `n` stored events, each with one delivery; the
+// ids and keys written.
+struct FilledStore {
+  std::string dir;
+  std::unique_ptr<hookd::storage::Store> store;
+  std::vector<std::string> ids, keys;
+  explicit FilledStore(std::size_t n) {
+    char tmpl[] = "/tmp/hookd-micro-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    hookd::storage::StoreOptions opts;
+    opts.path = dir;
+    opts.sync = hookd::SyncMode::none;
+    store = std::move(*hookd::storage::Store::open(opts));
+    hookd::UlidGenerator ulids;
+    const std::string body(1400, 'x');
+    for (std::size_t done = 0; done < n;) {
+      std::vector<hookd::storage::IngestRecord> batch;
+      for (std::size_t i = 0; i < 1000 && done < n; ++i, ++done) {
+        hookd::storage::IngestRecord r;
+        r.event.id = ulids.next(1'800'000'000'000);
+        r.event.source = "bench";
+        r.event.type = "bench.event";
+        r.event.received_ms = r.event.time_ms = 1'800'000'000'000;
+        r.event.idempotency_key = "key-" + std::to_string(done);
+        r.event.body = body;
+        hookd::Delivery d;
+        d.id = r.event.id + ".0";
+        d.event_id = r.event.id;
+        d.subscription = "sink";
+        r.deliveries.push_back(d);
+        ids.push_back(r.event.id);
+        keys.push_back(r.event.idempotency_key);
+        batch.push_back(std::move(r));
+      }
+      std::promise<hookd::error_code> p;
+      store->submit(std::move(batch), [&](hookd::error_code e) { p.set_value(e); });
+      p.get_future().get();
+    }
+  }
+  ~FilledStore() {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+};
+
+FilledStore& filled() {
+  static FilledStore s(100'000);
+  return s;
+}
+
+void BM_FindIdempotency(benchmark::State& state) {
+  FilledStore& s = filled();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    // Half hits, half misses, as a mix of re-sends and new events.
+    std::string key = (i % 2) ? s.keys[(i * 7919) % s.keys.size()] : "new-" + std::to_string(i);
+    benchmark::DoNotOptimize(s.store->find_idempotency("bench", key, 1'800'000'000'001));
+    ++i;
+  }
+}
+BENCHMARK(BM_FindIdempotency);
+
+void BM_AttemptReads(benchmark::State& state) {
+  FilledStore& s = filled();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::string& id = s.ids[(i++ * 7919) % s.ids.size()];
+    benchmark::DoNotOptimize(s.store->get_delivery(id + ".0"));
+    benchmark::DoNotOptimize(s.store->get_event(id));
+  }
+}
+BENCHMARK(BM_AttemptReads);
 
 BENCHMARK_MAIN();
