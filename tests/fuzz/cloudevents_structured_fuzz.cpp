@@ -12,15 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool structured_type = size % 2 == 1;
   if (structured_type) meta.content_type = "Application/CloudEvents+JSON; charset=utf-8";
 
-  std::string message;
-  auto body = parse_json(raw, message);
-  if (!body) {
-    FUZZ_CHECK(!message.empty());
-    return 0;
-  }
-  fuzz::check_round_trip(*body);
-  ParseOutcome out = parse_events(source, *body, raw, meta);
-  fuzz::check_outcome(source, meta, raw, out);
+  auto parsed = fuzz::parse_body(source, raw, meta);
+  if (!parsed) return 0;
+  const boost::json::value* body = &parsed->body;
+  const ParseOutcome& out = parsed->out;
   const bool detected = detect_format(*body, meta) == Format::cloudevents;
   FUZZ_CHECK(detected == (out.error != ingest_errc::unknown_format));
   if (!out.ok()) return 0;

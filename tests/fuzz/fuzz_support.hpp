@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -151,6 +152,27 @@ inline void check_outcome(const SourceConfig& source, const RequestMeta& meta,
     }
     if (out.events.size() == 1) FUZZ_CHECK(ev.body == raw);
   }
+}
+
+// A body parsed as the ingest path does (parse_json, then parse_events),
+// with the checks every body target shares: a JSON error has a message, the
+// JSON round-trips, and the outcome keeps parse_events()'s contract.
+struct ParsedBody {
+  boost::json::value body;
+  ParseOutcome out;
+};
+inline std::optional<ParsedBody> parse_body(const SourceConfig& source, std::string_view raw,
+                                            const RequestMeta& meta) {
+  std::string message;
+  auto body = parse_json(raw, message);
+  if (!body) {
+    FUZZ_CHECK(!message.empty());
+    return std::nullopt;
+  }
+  check_round_trip(*body);
+  ParseOutcome out = parse_events(source, *body, raw, meta);
+  check_outcome(source, meta, raw, out);
+  return ParsedBody{std::move(*body), std::move(out)};
 }
 
 }  // namespace hookd::fuzz

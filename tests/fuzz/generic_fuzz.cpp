@@ -31,15 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   meta.idempotency_key = header(in.line());
   const std::string_view raw = in.rest();
 
-  std::string message;
-  auto body = parse_json(raw, message);
-  if (!body) {
-    FUZZ_CHECK(!message.empty());
-    return 0;
-  }
-  fuzz::check_round_trip(*body);
-  ParseOutcome out = parse_events(source, *body, raw, meta);
-  fuzz::check_outcome(source, meta, raw, out);
+  auto parsed = fuzz::parse_body(source, raw, meta);
+  if (!parsed) return 0;
+  const boost::json::value* body = &parsed->body;
+  const ParseOutcome& out = parsed->out;
   if (!out.ok()) {
     FUZZ_CHECK(out.error == ingest_errc::missing_field || out.error == ingest_errc::invalid_field);
     return 0;

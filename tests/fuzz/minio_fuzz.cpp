@@ -12,15 +12,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   RequestMeta meta = fuzz::make_meta();
   if (size % 3 == 0) meta.idempotency_key = "sender-key";  // both paths, deterministically
 
-  std::string message;
-  auto body = parse_json(raw, message);
-  if (!body) {
-    FUZZ_CHECK(!message.empty());
-    return 0;
-  }
-  fuzz::check_round_trip(*body);
-  ParseOutcome out = parse_events(source, *body, raw, meta);
-  fuzz::check_outcome(source, meta, raw, out);
+  auto parsed = fuzz::parse_body(source, raw, meta);
+  if (!parsed) return 0;
+  const boost::json::value* body = &parsed->body;
+  const ParseOutcome& out = parsed->out;
   if (detect_format(*body, meta) == Format::minio) {
     FUZZ_CHECK(out.error != ingest_errc::unknown_format);
   }
