@@ -13,9 +13,17 @@ namespace hookd::daemon {
 
 namespace {
 
-// Names are at most 64 characters (config); a longer path segment is not
-// echoed whole into answers and logs.
+// Names are at most 64 characters (config); a longer path segment, header
+// name or content type a sender chose is not echoed whole into answers and
+// logs.
 constexpr std::size_t kMaxEchoedName = 64;
+
+// `name` as quoted in an answer and a log line: at most kMaxEchoedName bytes.
+std::string echoed(std::string_view name) {
+  std::string shown(utf8_prefix(name, kMaxEchoedName));
+  if (name.size() > kMaxEchoedName) shown += "...";
+  return shown;
+}
 
 bool token_matches(std::string_view header, const std::string& token) {
   // MinIO sends "Bearer TOKEN" for a one-word token and a two-word token
@@ -121,7 +129,7 @@ RequestMeta read_meta(const http::request_header<>& head, std::int64_t received_
     for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string_view value(f.value().data(), f.value().size());
     if (auto problem = field_problem(value, kMaxAttributeBytes)) {
-      bad = refuse(http::status::bad_request, "header " + std::string(name) + ": " + *problem);
+      bad = refuse(http::status::bad_request, "header " + echoed(name) + ": " + *problem);
       return meta;
     }
     meta.ce_headers.emplace_back(std::move(key), std::string(value));
@@ -153,9 +161,7 @@ IngestVerdict attribute(const Config& cfg, const http::request_header<>& req,
   if (!path_source.empty()) {
     const SourceConfig* s = cfg.find_source(path_source);
     if (!s) {
-      std::string shown(path_source.substr(0, kMaxEchoedName));
-      if (path_source.size() > kMaxEchoedName) shown += "...";
-      return refuse(http::status::unauthorized, "unknown source '" + shown + "'");
+      return refuse(http::status::unauthorized, "unknown source '" + echoed(path_source) + "'");
     }
     return check(*s);
   }
@@ -221,7 +227,7 @@ IngestVerdict head_verdict(const Config& config, const http::request_header<>& h
   if (meta.content_type && !is_json_content_type(*meta.content_type))
     return refuse(http::status::unsupported_media_type,
                   "content type must be JSON, not '" +
-                      std::string(utf8_prefix(*meta.content_type, kMaxEchoedName)) + "'",
+                      echoed(*meta.content_type) + "'",
                   who.source);
   return who;
 }
