@@ -45,7 +45,8 @@ void events_received(PrometheusText& out, const Config& config, const IngestHand
       out.sample("hookd_events_received_total", {{"source", name}, {"result", result}}, n);
   }
   out.family("hookd_ingest_requests_total", "counter",
-             "POST /event requests per source and answer: ok (200), rejected (4xx), "
+             "Ingest listener requests per source and answer: ok (200), rejected (4xx, "
+             "other paths and methods included), "
              "unavailable (503).");
   for (const auto& [name, c] : sources) {
     const std::pair<const char*, std::uint64_t> results[] = {
