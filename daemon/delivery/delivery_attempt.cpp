@@ -241,8 +241,13 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   // after this outcome's fsync (throughput is not in-flight / fsync latency).
   // A 410 keeps it until the pause is durable, so that no attempt to the
   // gone subscriber starts in between.
+  // The origin's health is known now too: a failure counts toward probing
+  // it before the next attempts start, not after this outcome's fsync.
+  bool origin_released = false;
   if (verdict.outcome != Outcome::gone) {
     release_slot();
+    release_origin(origin, t, origin_ok, verdict.delay);
+    origin_released = true;
     dispatch();
   }
   // The verdict stays here until it is durable; only the writes are retried.
@@ -255,7 +260,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     recorded = co_await until_durable([&] { return persist(d, a); }, "outcome", sub_name, id);
   if (!recorded) {
     // Stopping, or the delivery is gone from storage: nothing to act on.
-    abandon_probe(origin, t);  // not the origin's fault
+    if (!origin_released) abandon_probe(origin, t);  // not the origin's fault
     free_item(t);
     done();
     co_return;
@@ -295,7 +300,7 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
       make_ready(t);            // waits in the paused subscription's queue
       break;
   }
-  release_origin(origin, t, origin_ok, verdict.delay);
+  if (!origin_released) release_origin(origin, t, origin_ok, verdict.delay);
   done();
 }
 
