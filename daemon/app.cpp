@@ -11,22 +11,34 @@
 #include "daemon/storage_reader.hpp"
 #include "storage/store.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
+#include <pthread.h>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
 namespace hookd::daemon {
 
 namespace {
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 // After drain_timeout, how long cancelled tasks get to end before the loop stops.
 constexpr auto kCancelGrace = std::chrono::seconds(2);
 constexpr auto kExpiryInterval = std::chrono::seconds(60);
@@ -78,6 +90,7 @@ void warn_restart_required(const Config& old, const Config& next) {
   auto check = [](bool changed, const char* key) {
     if (changed) log::warn("config.restart_required", {{"key", key}});
   };
+  check(old.server.threads != next.server.threads, "server.threads");
   check(old.storage.path != next.storage.path, "storage.path");
   check(old.storage.sync != next.storage.sync, "storage.sync");
   check(old.storage.dedup_window != next.storage.dedup_window, "storage.dedup_window");
@@ -95,7 +108,15 @@ void warn_restart_required(const Config& old, const Config& next) {
 struct App::Impl {
   std::shared_ptr<const Config> config;
   TaskGroup tasks;  // sessions and delivery attempts; outlives ioc (task_group.hpp)
-  net::io_context ioc{1};
+  net::io_context ioc{1};  // the main io thread: also signals, reload, scheduler, admin
+  // The other io threads (server.threads - 1), each running its own context.
+  struct Worker {
+    net::io_context ioc{1};
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::thread thread;
+    std::atomic<std::int64_t> last_turn_ms{0};  // steady ms of its last watchdog turn
+  };
+  std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<storage::Store> store;
   // Admin scans and listings; joined after the io loop, before the store closes.
   std::unique_ptr<StorageReader> reader;
@@ -114,6 +135,9 @@ struct App::Impl {
   bool maint_stop = false;
   std::thread maintenance;
 
+  void start_workers();
+  void stop_workers();
+  std::vector<net::any_io_executor> io_executors();  // main first
   bool open_store();
   bool open_listeners();
   bool open_admin();
@@ -135,6 +159,38 @@ App::App(std::shared_ptr<const Config> config) : impl_(std::make_unique<Impl>())
 }
 
 App::~App() = default;
+
+void App::Impl::start_workers() {
+  std::uint32_t threads = config->server.threads;
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  for (std::uint32_t i = 1; i < threads; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->work.emplace(w->ioc.get_executor());
+    w->last_turn_ms = steady_ms();
+    Worker* raw = w.get();
+    w->thread = std::thread([raw] { raw->ioc.run(); });
+    // Named for `top -H` and /proc: hookd-io1, hookd-io2, ...
+    const std::string name = "hookd-io" + std::to_string(i);
+    pthread_setname_np(w->thread.native_handle(), name.c_str());
+    workers.push_back(std::move(w));
+  }
+  log::info("daemon.threads", {{"io_threads", threads}});
+}
+
+void App::Impl::stop_workers() {
+  for (auto& w : workers) {
+    w->work.reset();
+    w->ioc.stop();
+  }
+  for (auto& w : workers)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+std::vector<net::any_io_executor> App::Impl::io_executors() {
+  std::vector<net::any_io_executor> out{ioc.get_executor()};
+  for (auto& w : workers) out.push_back(w->ioc.get_executor());
+  return out;
+}
 
 bool App::Impl::open_store() {
   storage::StoreOptions opts;
@@ -178,6 +234,7 @@ bool App::Impl::open_listeners() {
       ioc, server_options(config->server),
       [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); }, tls);
   server->set_task_group(&tasks);
+  server->set_session_executors(io_executors());
   server->set_head_check([handler](const http::request_header<>& head, const ClientInfo& c) {
     return handler->check_head(head, c);
   });
@@ -201,7 +258,11 @@ bool App::Impl::open_listener(const ListenAddress& address, bool tls) {
 bool App::Impl::start_delivery() {
   PoolOptions popts;
   popts.connections_per_origin = config->delivery.connections_per_origin;
-  pool = std::make_unique<ConnPool>(ioc, popts);
+  // Outbound connections run on the io threads other than the main one
+  // (which runs the scheduler), by origin; with one thread, on it.
+  auto pool_executors = io_executors();
+  if (pool_executors.size() > 1) pool_executors.erase(pool_executors.begin());
+  pool = std::make_unique<ConnPool>(std::move(pool_executors), popts);
   scheduler = std::make_unique<DeliveryScheduler>(ioc, *store, *pool, config);
   scheduler->set_task_group(&tasks);
   scheduler->set_reader(reader.get());
@@ -210,7 +271,13 @@ bool App::Impl::start_delivery() {
     return false;
   }
   DeliveryScheduler* s = scheduler.get();
-  ingest->on_committed([s](const std::vector<Delivery>& d) { s->enqueue(d); });
+  // Ingest completes on any io thread; the scheduler lives on the main one.
+  ingest->on_committed([s, ex = ioc.get_executor()](const std::vector<Delivery>& d) {
+    if (ex.running_in_this_thread())
+      s->enqueue(d);
+    else
+      net::post(ex, [s, d] { s->enqueue(d); });
+  });
   return true;
 }
 
@@ -318,11 +385,23 @@ bool App::Impl::apply_server(const Config& next, std::shared_ptr<net::ssl::conte
 
 net::awaitable<void> App::Impl::watchdog(std::chrono::microseconds period) {
   co_await net::this_coro::throw_if_cancelled(false);
-  // Pinged from the io thread itself: a loop that stops turning stops the
+  // Pinged from the main io thread itself, and only while every other io
+  // thread turned within two periods: a loop that stops turning stops the
   // pings, and systemd restarts the service.
   net::steady_timer timer(ioc);
+  const auto stale_ms = 2 * std::chrono::duration_cast<std::chrono::milliseconds>(period).count();
   for (;;) {
-    sd_notify(0, "WATCHDOG=1");
+    const std::int64_t now = steady_ms();
+    bool all_turning = true;
+    for (auto& w : workers) {
+      if (now - w->last_turn_ms.load() > stale_ms) all_turning = false;
+      Worker* raw = w.get();
+      net::post(w->ioc, [raw] { raw->last_turn_ms = steady_ms(); });
+    }
+    if (all_turning)
+      sd_notify(0, "WATCHDOG=1");
+    else
+      log::error("daemon.io_thread_stalled", {{"threads", workers.size() + 1}});
     timer.expires_after(period);
     auto [ec] = co_await timer.async_wait(use_tuple);
     if (ec) co_return;
@@ -407,7 +486,13 @@ int App::run() {
   Impl& m = *impl_;
   if (!m.open_store()) return 1;
   m.reader = std::make_unique<StorageReader>();
-  m.ingest = std::make_unique<IngestHandler>(m.ioc, *m.store, m.config);
+  m.start_workers();
+  // Every way out of run() stops and joins the other io threads first.
+  struct JoinWorkers {
+    Impl& m;
+    ~JoinWorkers() { m.stop_workers(); }
+  } join_workers{m};
+  m.ingest = std::make_unique<IngestHandler>(*m.store, m.config);
   if (!m.start_delivery()) return 1;
   if (!m.open_listeners()) return 1;
   if (!m.open_admin()) return 1;
@@ -424,6 +509,7 @@ int App::run() {
   log::info("daemon.ready", {{"sources", m.config->sources.size()},
                              {"subscriptions", m.config->subscriptions.size()}});
   m.ioc.run();
+  m.stop_workers();
   {
     std::lock_guard lock(m.maint_mu);
     m.maint_stop = true;

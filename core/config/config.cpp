@@ -38,6 +38,7 @@ constexpr std::uint32_t kMaxConnections = 1'000'000;
 constexpr std::uint32_t kMaxQueue = 1U << 24;
 constexpr std::uint32_t kMaxInFlight = 1'000'000;
 constexpr std::uint32_t kMaxConnectionsPerOrigin = 10'000;
+constexpr std::uint32_t kMaxThreads = 256;
 
 // max_connections and max_connections_per_ip of [server] or [admin].
 void read_connection_caps(TableReader& r, std::uint32_t& total, std::uint32_t& per_ip) {
@@ -57,7 +58,8 @@ void read_server(TableReader& root, ServerConfig& server) {
   }
   TableReader r(ctx, *table, "server",
                 {"listen", "tls", "max_body", "read_timeout", "idle_timeout", "header_timeout",
-                 "max_connections", "max_connections_per_ip", "max_records", "drain_timeout"});
+                 "max_connections", "max_connections_per_ip", "max_records", "drain_timeout",
+                 "threads"});
   std::optional<std::vector<std::string>> listen = r.string_array("listen");
   if (!r.has("listen") || (listen && listen->empty())) {
     r.error("listen", "at least one address required");
@@ -97,6 +99,7 @@ void read_server(TableReader& root, ServerConfig& server) {
   read_connection_caps(r, server.max_connections, server.max_connections_per_ip);
   if (auto n = r.positive_u32("max_records", kMaxRecords)) server.max_records = *n;
   if (auto d = r.duration("drain_timeout", kMaxDrainTimeout)) server.drain_timeout = *d;
+  if (auto n = r.positive_u32("threads", kMaxThreads)) server.threads = *n;
 }
 
 void read_admin(TableReader& root, AdminConfig& admin,

@@ -54,6 +54,7 @@ struct ServerConfig {
   std::uint32_t max_connections_per_ip = 256;  // IPv6: per /64
   std::uint32_t max_records = 100;  // records in one request (MinIO sends 1)
   Duration drain_timeout{10'000};   // SIGTERM: how long requests and attempts may finish
+  std::uint32_t threads = 0;        // io threads; 0 (unset): one per core
 };
 
 struct AdminConfig {

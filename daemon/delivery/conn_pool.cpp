@@ -3,7 +3,15 @@
 #include "daemon/http/http_exchange.hpp"
 #include "daemon/log.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
 #include <compare>
+#include <functional>
+#include <mutex>
 #include <list>
 #include <stdexcept>
 #include <tuple>
@@ -61,8 +69,10 @@ std::string origin_name(const TargetUrl& url) {
 
 }  // namespace
 
+// One io thread's share of the pool: the origins hashed to it, used on its
+// executor only, except the atomic stats and open_by_name (under stats_mu).
 struct ConnPool::Impl {
-  Impl(net::io_context& ioc, PoolOptions o) : ex(ioc.get_executor()), options(std::move(o)) {}
+  Impl(net::any_io_executor e, PoolOptions o) : ex(std::move(e)), options(std::move(o)) {}
 
   // Null when the origin's TLS context cannot be built (tls_config), with why in `detail`.
   Origin* find_origin(const TargetUrl& url, const TlsClientConfig* tls, std::string& detail);
@@ -71,19 +81,36 @@ struct ConnPool::Impl {
   net::awaitable<Lease> reopen(Origin& o, std::unique_ptr<Connection> failed,
                                Clock::time_point deadline);
   void release(Origin& o, std::unique_ptr<Connection> conn, bool keep);
-  void close(std::unique_ptr<Connection> conn);
+  void close(Origin& o, std::unique_ptr<Connection> conn);
+  void count_open(const Origin& o, int delta);
   void slot_freed(Origin& o);
   void reap_idle(Clock::time_point now);
   net::awaitable<PostResult> post(const TargetUrl& url, const TlsClientConfig* tls,
                                   const OutgoingRequest& req, Clock::time_point deadline);
+  // post() with the idle reaping and the latency, on this shard's executor.
+  net::awaitable<PostResult> timed_post(const TargetUrl& url, const TlsClientConfig* tls,
+                                        const OutgoingRequest& req, Duration timeout);
+  void close_idle();
 
   net::any_io_executor ex;
   PoolOptions options;
   std::map<OriginKey, std::unique_ptr<Origin>> origins;
   std::map<ContextKey, std::shared_ptr<ssl::context>> contexts;
-  PoolStats stats;
+  struct {
+    std::atomic<std::uint64_t> connections_opened{0}, connections_open{0}, requests{0},
+        retries{0};
+  } stats;
+  mutable std::mutex stats_mu;
+  std::map<std::string, std::size_t> open_by_name;  // under stats_mu
   Clock::time_point last_reap{};
 };
+
+void ConnPool::Impl::count_open(const Origin& o, int delta) {
+  std::lock_guard lock(stats_mu);
+  auto& n = open_by_name[o.name];
+  n += delta;
+  if (n == 0) open_by_name.erase(o.name);
+}
 
 Origin* ConnPool::Impl::find_origin(const TargetUrl& url, const TlsClientConfig* tls,
                                     std::string& detail) {
@@ -120,7 +147,7 @@ net::awaitable<Lease> ConnPool::Impl::acquire(Origin& o, Clock::time_point deadl
     auto conn = std::move(o.idle.back());
     o.idle.pop_back();
     if (now - conn->idle_since >= options.idle_timeout || conn->peer_closed()) {
-      close(std::move(conn));
+      close(o, std::move(conn));
       continue;
     }
     ++o.busy;
@@ -164,6 +191,7 @@ net::awaitable<Lease> ConnPool::Impl::open(Origin& o, Clock::time_point deadline
   ++o.busy;
   ++stats.connections_opened;
   ++stats.connections_open;
+  count_open(o, +1);
   log::debug("pool.connected", {{"origin", o.name}, {"busy", o.busy}, {"idle", o.idle.size()}});
   co_return Lease{std::move(opened.connection), false, {}, {}};
 }
@@ -172,7 +200,7 @@ net::awaitable<Lease> ConnPool::Impl::open(Origin& o, Clock::time_point deadline
 // the retry does not queue behind other waiters.
 net::awaitable<Lease> ConnPool::Impl::reopen(Origin& o, std::unique_ptr<Connection> failed,
                                              Clock::time_point deadline) {
-  close(std::move(failed));
+  close(o, std::move(failed));
   --o.busy;
   ++o.connecting;
   co_return co_await open(o, deadline);
@@ -181,7 +209,7 @@ net::awaitable<Lease> ConnPool::Impl::reopen(Origin& o, std::unique_ptr<Connecti
 void ConnPool::Impl::release(Origin& o, std::unique_ptr<Connection> conn, bool keep) {
   --o.busy;
   if (!keep) {
-    close(std::move(conn));
+    close(o, std::move(conn));
     slot_freed(o);
     return;
   }
@@ -197,9 +225,10 @@ void ConnPool::Impl::release(Origin& o, std::unique_ptr<Connection> conn, bool k
   o.idle.push_back(std::move(conn));
 }
 
-void ConnPool::Impl::close(std::unique_ptr<Connection> conn) {
+void ConnPool::Impl::close(Origin& o, std::unique_ptr<Connection> conn) {
   conn->close();
   --stats.connections_open;
+  count_open(o, -1);
 }
 
 void ConnPool::Impl::slot_freed(Origin& o) {
@@ -216,7 +245,7 @@ void ConnPool::Impl::reap_idle(Clock::time_point now) {
   for (auto& [key, origin] : origins) {
     auto& idle = origin->idle;
     while (!idle.empty() && now - idle.front()->idle_since >= options.idle_timeout) {
-      close(std::move(idle.front()));
+      close(*origin, std::move(idle.front()));
       idle.pop_front();
     }
   }
@@ -282,35 +311,78 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
   co_return out;
 }
 
-ConnPool::ConnPool(net::io_context& ioc, PoolOptions options)
-    : impl_(std::make_unique<Impl>(ioc, std::move(options))) {}
-
-ConnPool::~ConnPool() = default;
-
-net::awaitable<PostResult> ConnPool::post(const TargetUrl& url, const TlsClientConfig* tls,
-                                          const OutgoingRequest& req, Duration timeout) {
+net::awaitable<PostResult> ConnPool::Impl::timed_post(const TargetUrl& url,
+                                                      const TlsClientConfig* tls,
+                                                      const OutgoingRequest& req,
+                                                      Duration timeout) {
   co_await net::this_coro::throw_if_cancelled(false);
   auto start = Clock::now();
-  ++impl_->stats.requests;
-  if (start - impl_->last_reap >= std::chrono::seconds(1)) impl_->reap_idle(start);
-  PostResult out = co_await impl_->post(url, tls, req, start + timeout);
+  if (start - last_reap >= std::chrono::seconds(1)) reap_idle(start);
+  PostResult out = co_await post(url, tls, req, start + timeout);
   out.latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
   co_return out;
 }
 
-PoolStats ConnPool::stats() const { return impl_->stats; }
+void ConnPool::Impl::close_idle() {
+  for (auto& [key, origin] : origins) {
+    for (auto& conn : origin->idle) close(*origin, std::move(conn));
+    origin->idle.clear();
+  }
+}
+
+ConnPool::ConnPool(std::vector<net::any_io_executor> executors, PoolOptions options) {
+  for (auto& ex : executors) shards_.push_back(std::make_unique<Impl>(std::move(ex), options));
+}
+
+ConnPool::ConnPool(net::io_context& ioc, PoolOptions options)
+    : ConnPool(std::vector<net::any_io_executor>{ioc.get_executor()}, std::move(options)) {}
+
+ConnPool::~ConnPool() = default;
+
+ConnPool::Impl& ConnPool::shard_for(const TargetUrl& url) const {
+  if (shards_.size() == 1) return *shards_.front();
+  std::size_t h = std::hash<std::string>{}(url.host);
+  h ^= (static_cast<std::size_t>(url.port) << 1) ^ static_cast<std::size_t>(url.tls);
+  return *shards_[h % shards_.size()];
+}
+
+net::awaitable<PostResult> ConnPool::post(const TargetUrl& url, const TlsClientConfig* tls,
+                                          const OutgoingRequest& req, Duration timeout) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  Impl& shard = shard_for(url);
+  ++shard.stats.requests;
+  if (shard.ex == co_await net::this_coro::executor)
+    co_return co_await shard.timed_post(url, tls, req, timeout);
+  // The exchange runs on the origin's io thread; this coroutine resumes on
+  // its own when it completes (a cancellation is forwarded to it there).
+  co_return co_await net::co_spawn(shard.ex, shard.timed_post(url, tls, req, timeout),
+                                   net::use_awaitable);
+}
+
+PoolStats ConnPool::stats() const {
+  PoolStats out;
+  for (const auto& s : shards_) {
+    out.connections_opened += s->stats.connections_opened;
+    out.connections_open += s->stats.connections_open;
+    out.requests += s->stats.requests;
+    out.retries += s->stats.retries;
+  }
+  return out;
+}
 
 std::vector<std::pair<std::string, std::size_t>> ConnPool::open_per_origin() const {
   std::map<std::string, std::size_t> by_name;
-  for (const auto& [key, origin] : impl_->origins)
-    by_name[origin->name] += origin->idle.size() + origin->busy;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s->stats_mu);
+    for (const auto& [name, n] : s->open_by_name) by_name[name] += n;
+  }
   return {by_name.begin(), by_name.end()};
 }
 
 void ConnPool::close_idle() {
-  for (auto& [key, origin] : impl_->origins) {
-    for (auto& conn : origin->idle) impl_->close(std::move(conn));
-    origin->idle.clear();
+  for (auto& s : shards_) {
+    Impl* shard = s.get();
+    net::dispatch(shard->ex, [shard] { shard->close_idle(); });
   }
 }
 

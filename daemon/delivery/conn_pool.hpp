@@ -10,7 +10,13 @@
 // the subscription's CA file, host name checked, SNI set; an optional client
 // certificate and key (mTLS). One ssl::context per distinct TLS settings.
 //
-// Threads: the io thread only. Lifetime: outlives every post() coroutine.
+// Threads: the pool has one shard per io thread it is given; each origin
+// belongs to one shard (by a hash of scheme, host and port) and its
+// connections, TLS streams and exchanges run on that shard's executor only.
+// post() may be awaited on any executor: the exchange is spawned onto the
+// origin's shard and the caller resumes on its own executor. stats() and
+// open_per_origin() may be called from any thread. Lifetime: outlives every
+// post() coroutine and the io_contexts' run().
 
 #include "core/config/config.hpp"
 #include "core/errors.hpp"
@@ -56,6 +62,8 @@ struct PoolStats {
 
 class ConnPool {
  public:
+  // One shard per executor (each an io_context's, run by one thread).
+  ConnPool(std::vector<net::any_io_executor> executors, PoolOptions options);
   ConnPool(net::io_context& ioc, PoolOptions options);
   ~ConnPool();
 
@@ -69,13 +77,15 @@ class ConnPool {
   PoolStats stats() const;
   // Open connections per origin ("https://host:port"), for metrics.
   std::vector<std::pair<std::string, std::size_t>> open_per_origin() const;
-  // Closes every idle connection (shutdown).
+  // Closes every idle connection (shutdown) on each shard's executor: at
+  // once for the shard of the calling thread, posted to the others.
   void close_idle();
 
   struct Impl;
 
  private:
-  std::unique_ptr<Impl> impl_;
+  Impl& shard_for(const TargetUrl& url) const;
+  std::vector<std::unique_ptr<Impl>> shards_;
 };
 
 }  // namespace hookd::daemon

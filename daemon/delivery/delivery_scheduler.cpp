@@ -310,7 +310,7 @@ void DeliveryScheduler::dispatch() {
     queue_.started(e->sub);
     ++counters_[s.name].in_flight;
     if (tasks_)
-      net::co_spawn(ioc_, attempt(t), tasks_->adapt());
+      net::co_spawn(ioc_, attempt(t), tasks_->adapt(ioc_.get_executor()));
     else
       net::co_spawn(ioc_, attempt(t), log_if_exception);
   }

@@ -20,7 +20,12 @@
 
 namespace hookd::daemon {
 
+// One live connection. Its fields are used on its own executor only; the
+// shared_ptr lets a posted close find out that the session already ended.
 struct HttpServer::Session {
+  explicit Session(net::any_io_executor e) : ex(std::move(e)) {}
+  net::any_io_executor ex;
+  bool alive = true;
   bool idle = true;
   std::function<void()> close;
 };
@@ -34,6 +39,7 @@ class HttpServer::Slot {
   Slot& operator=(Slot&&) = delete;
   ~Slot() {
     if (!server_) return;
+    std::lock_guard lock(server_->mu_);
     --server_->counters_.open;
     auto it = server_->per_ip_.find(key_);
     if (it != server_->per_ip_.end() && --it->second == 0) server_->per_ip_.erase(it);
@@ -44,19 +50,25 @@ class HttpServer::Slot {
   std::string key_;
 };
 
-namespace {
-
-// Registers a session for stop() while its coroutine runs.
-class SessionGuard {
+class HttpServer::SessionGuard {
  public:
-  SessionGuard(std::list<HttpServer::Session*>& list, HttpServer::Session* s)
-      : list_(list), it_(list.insert(list.end(), s)) {}
-  ~SessionGuard() { list_.erase(it_); }
+  SessionGuard(HttpServer& server, std::shared_ptr<Session> s) : server_(server), self_(s) {
+    std::lock_guard lock(server_.mu_);
+    it_ = server_.sessions_.insert(server_.sessions_.end(), std::move(s));
+  }
+  ~SessionGuard() {
+    self_->alive = false;
+    std::lock_guard lock(server_.mu_);
+    server_.sessions_.erase(it_);
+  }
 
  private:
-  std::list<HttpServer::Session*>& list_;
-  std::list<HttpServer::Session*>::iterator it_;
+  HttpServer& server_;
+  std::shared_ptr<Session> self_;
+  std::list<std::shared_ptr<Session>>::iterator it_;
 };
+
+namespace {
 
 net::ip::address client_address(const tcp::socket& socket) {
   beast::error_code ec;
@@ -129,7 +141,7 @@ void log_if_exception(std::exception_ptr e) {
 
 HttpServer::HttpServer(net::io_context& ioc, HttpServerOptions options, Handler handler,
                        std::shared_ptr<net::ssl::context> tls)
-    : ioc_(ioc), options_(options), handler_(std::move(handler)), tls_(std::move(tls)) {}
+    : ioc_(ioc), handler_(std::move(handler)), tls_(std::move(tls)), options_(options) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -201,13 +213,19 @@ void HttpServer::stop() {
     beast::error_code ec;
     a->close(ec);
   }
-  for (Session* s : sessions_)
-    if (s->idle && s->close) s->close();
+  std::lock_guard lock(mu_);
+  for (const auto& s : sessions_)
+    net::post(s->ex, [s] {
+      if (s->alive && s->idle && s->close) s->close();
+    });
 }
 
 void HttpServer::close_all() {
-  for (Session* s : sessions_)
-    if (s->close) s->close();
+  std::lock_guard lock(mu_);
+  for (const auto& s : sessions_)
+    net::post(s->ex, [s] {
+      if (s->alive && s->close) s->close();
+    });
 }
 
 net::awaitable<void> HttpServer::accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
@@ -226,15 +244,36 @@ net::awaitable<void> HttpServer::accept_loop(std::shared_ptr<tcp::acceptor> acce
     if (!admit(socket)) continue;
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    if (tasks_ && tls_)
-      net::co_spawn(ioc_, run_tls(std::move(socket), tls_), tasks_->adapt());
-    else if (tasks_)
-      net::co_spawn(ioc_, run_plain(std::move(socket)), tasks_->adapt());
-    else if (tls_)
-      net::co_spawn(ioc_, run_tls(std::move(socket), tls_), log_if_exception);
-    else
-      net::co_spawn(ioc_, run_plain(std::move(socket)), log_if_exception);
+    net::any_io_executor ex = ioc_.get_executor();
+    if (!session_executors_.empty())
+      ex = session_executors_[next_executor_++ % session_executors_.size()];
+    if (ex == ioc_.get_executor()) {
+      spawn_session(std::move(socket), ex);
+      continue;
+    }
+    // The descriptor moves to the session's io_context.
+    tcp::socket moved(ex);
+    const auto peer = client_address(socket);
+    const auto protocol = socket.local_endpoint(ignored).protocol();
+    if (!ignored) moved.assign(protocol, socket.release(ignored), ignored);
+    if (ignored) {
+      log::warn("server.accept_failed", {{"error", ignored.message()}});
+      Slot give_back(*this, ip_key(peer));  // the share admit() took
+      continue;
+    }
+    spawn_session(std::move(moved), ex);
   }
+}
+
+void HttpServer::spawn_session(tcp::socket socket, const net::any_io_executor& ex) {
+  if (tasks_ && tls_)
+    net::co_spawn(ex, run_tls(std::move(socket), tls_), tasks_->adapt(ex));
+  else if (tasks_)
+    net::co_spawn(ex, run_plain(std::move(socket)), tasks_->adapt(ex));
+  else if (tls_)
+    net::co_spawn(ex, run_tls(std::move(socket), tls_), log_if_exception);
+  else
+    net::co_spawn(ex, run_plain(std::move(socket)), log_if_exception);
 }
 
 std::string HttpServer::ip_key(const net::ip::address& address) {
@@ -247,11 +286,13 @@ std::string HttpServer::ip_key(const net::ip::address& address) {
 
 bool HttpServer::admit(tcp::socket& socket) {
   const std::string key = ip_key(client_address(socket));
+  std::unique_lock lock(mu_);
   auto it = per_ip_.find(key);
   const std::uint32_t from_ip = it == per_ip_.end() ? 0 : it->second;
   const bool over_total = counters_.open >= options_.max_connections;
   const bool over_ip = from_ip >= options_.max_connections_per_ip;
   if (over_total || over_ip) {
+    lock.unlock();
     ++(over_total ? counters_.refused_max : counters_.refused_per_ip);
     log::debug("server.connection_refused",
                {{"client", key}, {"reason", over_total ? "max_connections" : "max_connections_per_ip"}});
@@ -275,13 +316,13 @@ net::awaitable<void> HttpServer::run_plain(tcp::socket socket) {
   ClientInfo client{client_address(socket), false};
   Slot slot(*this, ip_key(client.address));
   beast::tcp_stream stream(std::move(socket));
-  Session self;
-  self.close = [&stream] {
+  auto self = std::make_shared<Session>(co_await net::this_coro::executor);
+  self->close = [&stream] {
     beast::error_code ignored;
     stream.socket().close(ignored);
   };
-  SessionGuard guard(sessions_, &self);
-  co_await serve(stream, client, self);
+  SessionGuard guard(*this, self);
+  co_await serve(stream, client, *self);
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
@@ -292,21 +333,21 @@ net::awaitable<void> HttpServer::run_tls(tcp::socket socket,
   ClientInfo client{client_address(socket), true};
   Slot slot(*this, ip_key(client.address));
   beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
-  Session self;
-  self.close = [&stream] {
+  auto self = std::make_shared<Session>(co_await net::this_coro::executor);
+  self->close = [&stream] {
     beast::error_code ignored;
     beast::get_lowest_layer(stream).socket().close(ignored);
   };
-  SessionGuard guard(sessions_, &self);
+  SessionGuard guard(*this, self);
   auto& lowest = beast::get_lowest_layer(stream);
-  lowest.expires_after(options_.header_timeout);
+  lowest.expires_after(options().header_timeout);
   auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple);
   if (ec) {
     // A bare TCP connect (liveness check) or a client that distrusts us.
     if (!is_quiet_close(ec)) log::debug("server.tls_handshake_failed", {{"error", ec.message()}});
     co_return;
   }
-  co_await serve(stream, client, self);
+  co_await serve(stream, client, *self);
   lowest.expires_after(std::chrono::seconds(1));
   // The peer may close without close_notify; that is not an error here.
   co_await stream.async_shutdown(use_tuple);
@@ -316,14 +357,15 @@ template <class Stream>
 net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Session& self) {
   beast::flat_buffer buffer;
   auto& lowest = beast::get_lowest_layer(stream);
+  HttpServerOptions opts = options();
   auto send = [&](Response res) -> net::awaitable<beast::error_code> {
-    lowest.expires_after(options_.read_timeout);
+    lowest.expires_after(opts.read_timeout);
     auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
     co_return ec;
   };
   bool first = true;
   while (!stopping_) {
-    const HttpServerOptions opts = options_;  // a reload applies from the next request
+    opts = options();  // a reload applies from the next request
     if (buffer.size() == 0) {
       self.idle = true;
       // A new connection gets header_timeout for its first byte; a kept-alive
@@ -346,7 +388,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     const auto started = std::chrono::steady_clock::now();
     bool timed_out = false;
     bool head_done = false;
-    net::steady_timer deadline(ioc_);
+    net::steady_timer deadline(lowest.get_executor());
     auto arm = [&](std::chrono::steady_clock::time_point at) {
       deadline.expires_at(at);
       deadline.async_wait([&lowest, &timed_out](beast::error_code ec) {

@@ -23,9 +23,17 @@
 // context to connections accepted from then on (each connection keeps the
 // context it was accepted with).
 //
-// Threads: everything runs on the io_context's single thread; no locks.
-// Lifetime: the server must outlive its io_context's run(); the handler is
-// called with references valid only until its coroutine's first co_return.
+// Threads: listeners accept on the server's io_context. Each accepted
+// connection is dealt, round-robin, to one of the session executors (one
+// io_context per io thread; by default only the server's own) and lives
+// there to its end, so a session's reads, writes, timers and handler call
+// stay on one thread. The handler and head check must therefore be safe to
+// call from every session executor. The caps, the session list and the
+// options are shared under a mutex; counters are atomic. stop() and
+// close_all() post each session's close to that session's executor.
+// Lifetime: the server must outlive every session executor's run(); the
+// handler is called with references valid only until its coroutine's first
+// co_return.
 
 #include "core/config/config.hpp"
 #include "core/errors.hpp"
@@ -33,6 +41,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -40,6 +49,7 @@
 #include <optional>
 #include <unordered_map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -72,13 +82,13 @@ struct HttpServerOptions {
   std::uint32_t max_connections_per_ip = 256;
 };
 
-// What a server's connections did; io thread.
+// What a server's connections did; updated from every session executor.
 struct ConnectionCounters {
-  std::uint64_t open = 0;
-  std::uint64_t accepted = 0;
-  std::uint64_t refused_max = 0;     // over max_connections
-  std::uint64_t refused_per_ip = 0;  // over max_connections_per_ip
-  std::uint64_t header_timeouts = 0; // no request head within header_timeout
+  std::atomic<std::uint64_t> open{0};
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> refused_max{0};     // over max_connections
+  std::atomic<std::uint64_t> refused_per_ip{0};  // over max_connections_per_ip
+  std::atomic<std::uint64_t> header_timeouts{0}; // no request head within header_timeout
 };
 
 // A JSON {"error": message} response.
@@ -104,7 +114,15 @@ class HttpServer {
   bool is_listening(const ListenAddress& address) const;
   // Starts accepting on every listening socket.
   void start();
-  void set_options(const HttpServerOptions& options) { options_ = options; }
+  void set_options(const HttpServerOptions& options) {
+    std::lock_guard lock(mu_);
+    options_ = options;
+  }
+  // Where accepted connections run, dealt round-robin; empty: the server's
+  // own io_context. Set before start().
+  void set_session_executors(std::vector<net::any_io_executor> executors) {
+    session_executors_ = std::move(executors);
+  }
   void set_head_check(HeadCheck check) { head_check_ = std::move(check); }
   // Sessions are spawned into `tasks` (shutdown cancels and waits for them);
   // it outlives the server's sessions. Null: spawned on their own.
@@ -117,8 +135,14 @@ class HttpServer {
   void stop();
   // Closes every connection, busy or not (after the grace period).
   void close_all();
-  std::size_t active_sessions() const noexcept { return sessions_.size(); }
-  const HttpServerOptions& options() const noexcept { return options_; }
+  std::size_t active_sessions() const {
+    std::lock_guard lock(mu_);
+    return sessions_.size();
+  }
+  HttpServerOptions options() const {
+    std::lock_guard lock(mu_);
+    return options_;
+  }
 
   struct Session;  // one live connection, registered while its coroutine runs
 
@@ -126,6 +150,10 @@ class HttpServer {
   net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor);
   template <class Stream>
   net::awaitable<void> serve(Stream& stream, ClientInfo client, Session& self);
+  // Registers `self` for stop() and close_all() until the session ends.
+  class SessionGuard;
+  // Runs a new connection's session on `ex` (the socket's own executor).
+  void spawn_session(tcp::socket socket, const net::any_io_executor& ex);
   net::awaitable<void> run_plain(tcp::socket socket);
   net::awaitable<void> run_tls(tcp::socket socket, std::shared_ptr<net::ssl::context> tls);
   // Admits a new connection under the caps, or refuses (and closes) it.
@@ -136,19 +164,22 @@ class HttpServer {
   class Slot;  // a connection's share of the caps, released when it ends
 
   net::io_context& ioc_;
-  HttpServerOptions options_;
   Handler handler_;
   HeadCheck head_check_;
   TaskGroup* tasks_ = nullptr;
-  std::shared_ptr<net::ssl::context> tls_;
+  std::shared_ptr<net::ssl::context> tls_;  // server's io_context only
+  std::vector<net::any_io_executor> session_executors_;
+  std::size_t next_executor_ = 0;
   ConnectionCounters counters_;
+  mutable std::mutex mu_;  // guards options_, per_ip_ and sessions_
+  HttpServerOptions options_;
   std::unordered_map<std::string, std::uint32_t> per_ip_;  // at most max_connections keys
+  std::list<std::shared_ptr<Session>> sessions_;
   // By ListenAddress::to_string(); an accept loop shares ownership of its
   // acceptor so that closing a listener never frees it under the loop.
-  std::map<std::string, std::shared_ptr<tcp::acceptor>> acceptors_;
-  std::list<Session*> sessions_;
+  std::map<std::string, std::shared_ptr<tcp::acceptor>> acceptors_;  // server's io_context only
   bool started_ = false;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};
 };
 
 // Completion handler for co_spawn: an exception escaping a coroutine is a bug;

@@ -9,16 +9,42 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <boost/asio/post.hpp>
+
 #include <chrono>
+#include <mutex>
 
 namespace hookd::daemon {
 
+// One request's write, which re-sends on any io thread may wait for.
 struct IngestHandler::InFlight {
-  explicit InFlight(net::io_context& ioc) : done(ioc) {
-    done.expires_at(net::steady_timer::time_point::max());
+  // Sets the outcome and wakes every waiter on its own executor.
+  void finish(error_code ec) {
+    std::vector<std::shared_ptr<net::steady_timer>> woken;
+    {
+      std::lock_guard lock(mu);
+      outcome = ec;
+      woken.swap(waiters);
+    }
+    for (auto& t : woken) net::post(t->get_executor(), [t] { t->cancel(); });
   }
+  // The write's outcome; nullopt when the wait was cancelled (shutdown).
+  net::awaitable<std::optional<error_code>> wait() {
+    auto timer = std::make_shared<net::steady_timer>(co_await net::this_coro::executor,
+                                                     net::steady_timer::time_point::max());
+    {
+      std::lock_guard lock(mu);
+      if (outcome) co_return outcome;
+      waiters.push_back(timer);
+    }
+    co_await timer->async_wait(use_tuple);
+    std::lock_guard lock(mu);
+    co_return outcome;
+  }
+
+  std::mutex mu;
   std::optional<error_code> outcome;  // set once the write finished
-  net::steady_timer done;             // cancelled when outcome is set
+  std::vector<std::shared_ptr<net::steady_timer>> waiters;
 };
 
 namespace {
@@ -47,20 +73,41 @@ Response plain_ok() {
 
 }  // namespace
 
-IngestHandler::IngestHandler(net::io_context& ioc, storage::EventStore& store,
-                             std::shared_ptr<const Config> config)
-    : ioc_(ioc), store_(store) {
+IngestHandler::IngestHandler(storage::EventStore& store, std::shared_ptr<const Config> config)
+    : store_(store) {
   set_config(std::move(config));
 }
 
 void IngestHandler::set_config(std::shared_ptr<const Config> config) {
   auto routing = std::make_shared<Routing>(Routing{config, Router(config->subscriptions)});
+  std::lock_guard lock(routing_mu_);
   routing_ = std::move(routing);
+}
+
+std::shared_ptr<const IngestHandler::Routing> IngestHandler::routing() const {
+  std::lock_guard lock(routing_mu_);
+  return routing_;
+}
+
+void IngestHandler::count(const std::string& source, std::uint64_t SourceCounters::*field,
+                          std::uint64_t n) {
+  std::lock_guard lock(counters_mu_);
+  counters_[source].*field += n;
+}
+
+std::map<std::string, SourceCounters> IngestHandler::counters() const {
+  std::lock_guard lock(counters_mu_);
+  return counters_;
+}
+
+std::size_t IngestHandler::writes_in_flight() const {
+  std::lock_guard lock(mu_);
+  return in_flight_.size();
 }
 
 Response IngestHandler::refuse(const IngestVerdict& verdict, const ClientInfo& client) {
   const std::string source = verdict.source ? verdict.source->name : std::string();
-  ++counters_[source].rejected;
+  count(source, &SourceCounters::rejected);
   log::info("ingest.rejected", {{"source", source.empty() ? "-" : source},
                                 {"status", static_cast<int>(verdict.status)},
                                 {"client", client.address.to_string()},
@@ -72,26 +119,25 @@ Response IngestHandler::refuse(const IngestVerdict& verdict, const ClientInfo& c
 
 std::optional<Response> IngestHandler::check_head(const http::request_header<>& head,
                                                   const ClientInfo& client) {
-  IngestVerdict verdict = check_ingest_head(*routing_->config, head, client.address);
+  IngestVerdict verdict = check_ingest_head(*routing()->config, head, client.address);
   if (verdict.ok()) return std::nullopt;
   return refuse(verdict, client);
 }
 
 net::awaitable<Response> IngestHandler::handle(Request& req, const ClientInfo& client) {
-  auto routing = routing_;  // a reload during this request does not affect it
-  IngestVerdict verdict = prepare_ingest(*routing->config, req, client.address, unix_ms());
+  auto current = routing();  // a reload during this request does not affect it
+  IngestVerdict verdict = prepare_ingest(*current->config, req, client.address, unix_ms());
   if (!verdict.ok()) co_return refuse(verdict, client);
   if (verdict.not_ingest) co_return plain_ok();
-  co_return co_await ingest(*verdict.source, *routing, std::move(verdict.events));
+  co_return co_await ingest(*verdict.source, *current, std::move(verdict.events));
 }
 
 net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
                                                const Routing& routing,
                                                std::vector<Event> events) {
   std::string source_name = source.name;  // `source` may go with a reload
-  auto& counters = counters_[source_name];
   auto unavailable = [&](std::string_view message) {
-    ++counters.unavailable;
+    count(source_name, &SourceCounters::unavailable);
     auto res = error_response(http::status::service_unavailable, message);
     res.set(http::field::retry_after, "1");
     return res;
@@ -103,31 +149,42 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
   std::vector<Delivery> deliveries;
   std::size_t duplicates = 0;
   std::size_t unrouted = 0;
-  auto flight = std::make_shared<InFlight>(ioc_);
+  auto flight = std::make_shared<InFlight>();
+  auto release = [&] {
+    std::lock_guard lock(mu_);
+    for (auto& k : reserved) in_flight_.erase(k);
+  };
 
   for (std::size_t i = 0; i < events.size(); ++i) {
     Event& ev = events[i];
     std::string scoped = source_name + '\0' + ev.idempotency_key;
-    if (auto it = in_flight_.find(scoped); it != in_flight_.end()) {
-      // Being written: by this very request (a repeated record) or another one.
-      ++duplicates;
-      ids[i] = it->second.event_id;
-      if (it->second.flight != flight) waits.push_back(it->second.flight);
-      continue;
+    {
+      // The lookup and the reservation are one step for every io thread.
+      std::unique_lock lock(mu_);
+      if (auto it = in_flight_.find(scoped); it != in_flight_.end()) {
+        // Being written: by this very request (a repeated record) or another one.
+        ++duplicates;
+        ids[i] = it->second.event_id;
+        if (it->second.flight != flight) waits.push_back(it->second.flight);
+        continue;
+      }
+      auto found = store_.find_idempotency(source_name, ev.idempotency_key, ev.received_ms);
+      if (!found) {
+        lock.unlock();
+        log::error("ingest.storage_read_failed", {{"error", found.error().message()}});
+        release();
+        co_return unavailable("storage unavailable; retry later");
+      }
+      if (*found) {
+        ++duplicates;
+        ids[i] = **found;
+        continue;
+      }
+      ev.id = ids_.next(ev.received_ms);
+      in_flight_.emplace(scoped, InFlightEntry{flight, ev.id});
     }
-    auto found = store_.find_idempotency(source_name, ev.idempotency_key, ev.received_ms);
-    if (!found) {
-      log::error("ingest.storage_read_failed", {{"error", found.error().message()}});
-      for (auto& k : reserved) in_flight_.erase(k);
-      co_return unavailable("storage unavailable; retry later");
-    }
-    if (*found) {
-      ++duplicates;
-      ids[i] = **found;
-      continue;
-    }
-    ev.id = ids_.next(ev.received_ms);
     ids[i] = ev.id;
+    reserved.push_back(std::move(scoped));
     storage::IngestRecord rec;
     auto matches = routing.router.match(ev);
     if (matches.empty()) {
@@ -144,8 +201,6 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
       deliveries.push_back(std::move(d));
     }
     rec.event = std::move(ev);
-    in_flight_.emplace(scoped, InFlightEntry{flight, rec.event.id});
-    reserved.push_back(std::move(scoped));
     records.push_back(std::move(rec));
   }
 
@@ -154,24 +209,31 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
     auto [ec] = co_await async_store_write(
         [&](storage::EventStore::Done done) { return store_.submit(std::move(records), std::move(done)); },
         use_tuple);
-    flight->outcome = ec;
-    flight->done.cancel();
-    for (auto& k : reserved) in_flight_.erase(k);
+    flight->finish(ec);
+    release();
     if (ec) {
       log::error("ingest.store_failed", {{"source", source_name}, {"error", ec.message()}});
       co_return unavailable(ec == storage_errc::busy ? "backlog full; retry later"
                                                      : "storage unavailable; retry later");
     }
-    counters.routed += accepted - unrouted;
-    counters.unrouted += unrouted;
+    {
+      std::lock_guard lock(counters_mu_);
+      auto& c = counters_[source_name];
+      c.routed += accepted - unrouted;
+      c.unrouted += unrouted;
+    }
     if (on_committed_ && !deliveries.empty()) on_committed_(deliveries);
   }
   for (auto& other : waits) {
-    while (!other->outcome) co_await other->done.async_wait(use_tuple);
-    if (*other->outcome) co_return unavailable("storage unavailable; retry later");
+    auto outcome = co_await other->wait();
+    if (!outcome || *outcome) co_return unavailable("storage unavailable; retry later");
   }
-  counters.duplicates += duplicates;
-  ++counters.ok;
+  {
+    std::lock_guard lock(counters_mu_);
+    auto& c = counters_[source_name];
+    c.duplicates += duplicates;
+    ++c.ok;
+  }
   log::debug("ingest.accepted", {{"source", source_name},
                                  {"accepted", accepted},
                                  {"duplicates", duplicates}});

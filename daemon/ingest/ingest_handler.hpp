@@ -5,10 +5,13 @@
 // its idempotency key and its deliveries to the store as one atomic write.
 // The 200 is produced only after that write is durable.
 //
-// Threads: runs on the io thread only. Keys whose write is in flight are held
-// in in_flight_, so that a concurrent re-send waits for that write instead of
-// storing the event twice (the check-then-write stays atomic without locks).
-// Lifetime: the store and the io_context outlive the handler.
+// Threads: handle() and check_head() run on every io thread (each session on
+// its own). Keys whose write is in flight are held in in_flight_, shared by
+// all threads under a mutex, so that a concurrent re-send on any thread waits
+// for that write instead of storing the event twice: the idempotency lookup
+// and the reservation of a key happen under that mutex. Counters and the
+// routing snapshot are guarded too; set_config() may come from any thread.
+// Lifetime: the store outlives the handler.
 
 #include "core/config/config.hpp"
 #include "core/router.hpp"
@@ -20,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -43,11 +47,11 @@ struct SourceCounters {
 
 class IngestHandler {
  public:
-  // Called on the io thread after a write is durable, with the deliveries it
-  // created (the delivery engine schedules them).
+  // Called on the request's io thread after a write is durable, with the
+  // deliveries it created (the delivery engine schedules them).
   using CommittedFn = std::function<void(const std::vector<Delivery>&)>;
 
-  IngestHandler(net::io_context& ioc, storage::EventStore& store, std::shared_ptr<const Config> config);
+  IngestHandler(storage::EventStore& store, std::shared_ptr<const Config> config);
 
   void set_config(std::shared_ptr<const Config> config);
   void on_committed(CommittedFn fn) { on_committed_ = std::move(fn); }
@@ -57,8 +61,8 @@ class IngestHandler {
   std::optional<Response> check_head(const http::request_header<>& head, const ClientInfo& client);
   net::awaitable<Response> handle(Request& req, const ClientInfo& client);
 
-  const std::map<std::string, SourceCounters>& counters() const noexcept { return counters_; }
-  std::size_t writes_in_flight() const noexcept { return in_flight_.size(); }
+  std::map<std::string, SourceCounters> counters() const;
+  std::size_t writes_in_flight() const;
 
  private:
   struct Routing {
@@ -71,14 +75,18 @@ class IngestHandler {
     std::string event_id;
   };
   Response refuse(const IngestVerdict& verdict, const ClientInfo& client);
+  std::shared_ptr<const Routing> routing() const;
+  void count(const std::string& source, std::uint64_t SourceCounters::*field, std::uint64_t n = 1);
   net::awaitable<Response> ingest(const SourceConfig& source, const Routing& routing,
                                   std::vector<Event> events);
 
-  net::io_context& ioc_;
   storage::EventStore& store_;
+  mutable std::mutex routing_mu_;
   std::shared_ptr<const Routing> routing_;
+  mutable std::mutex mu_;  // in_flight_ and ids_
   UlidGenerator ids_;
   std::unordered_map<std::string, InFlightEntry> in_flight_;
+  mutable std::mutex counters_mu_;
   std::map<std::string, SourceCounters> counters_;
   CommittedFn on_committed_;
 };

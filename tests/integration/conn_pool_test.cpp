@@ -62,7 +62,13 @@ TEST_F(ConnPoolTest, SecondPostReusesTheKeptAliveConnection) {
   ASSERT_EQ(per_origin.size(), 1u);
   EXPECT_EQ(per_origin[0].first, "http://127.0.0.1:" + std::to_string(sink.port()));
   EXPECT_EQ(per_origin[0].second, 1u);
-  pool().close_idle();
+  // Closed on the pool's io thread.
+  std::vector<net::awaitable<void>> close;
+  close.push_back([](ConnPool& p) -> net::awaitable<void> {
+    p.close_idle();
+    co_return;
+  }(pool()));
+  ASSERT_TRUE(run_all(std::move(close)));
   EXPECT_EQ(pool().stats().connections_open, 0u);
 }
 

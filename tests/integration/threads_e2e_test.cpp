@@ -1,0 +1,130 @@
+// End to end with several io threads (server.threads): concurrent clients on
+// many connections post overlapping events while deliveries go out to two
+// sinks; every event is stored once, every delivery arrives once, and the
+// io threads exist and share the connections.
+#include "tests/integration/delivery_fixture.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+namespace hookd::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+// Names of the daemon's threads (/proc/PID/task/*/comm).
+std::multiset<std::string> thread_names(pid_t pid) {
+  std::multiset<std::string> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream comm(dir + "/" + e->d_name + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    out.insert(name);
+  }
+  closedir(d);
+  return out;
+}
+
+class ThreadsTest : public DaemonTest {
+ protected:
+  std::string config(int threads, const SinkServer& a, const SinkServer& b) {
+    return "[server]\nlisten = [\"127.0.0.1:0\"]\nthreads = " + std::to_string(threads) +
+           "\n[storage]\npath = \"" + db_path() + "\"\n" + sources_toml() +
+           sink_sub("a", http_url(a), "\"app.*\"") + sink_sub("b", http_url(b), "\"app.*\"");
+  }
+};
+
+TEST_F(ThreadsTest, ConcurrentIngestOnManyConnectionsStoresAndDeliversEachEventOnce) {
+  SinkServer a, b;
+  start_with(config(4, a, b));
+  EXPECT_NE(daemon_.log().find("io_threads=4"), std::string::npos) << daemon_.log();
+  auto names = thread_names(daemon_.pid());
+  EXPECT_EQ(names.count("hookd-io1"), 1u);
+  EXPECT_EQ(names.count("hookd-io2"), 1u);
+  EXPECT_EQ(names.count("hookd-io3"), 1u);
+
+  // Every client posts the same 150 ids in its own order, on its own
+  // connection: the connections are dealt across the io threads, and each
+  // id races on several of them at once.
+  constexpr int kClients = 8;
+  constexpr int kEvents = 150;
+  std::atomic<int> accepted{0}, duplicates{0}, failures{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      std::vector<int> order(kEvents);
+      for (int i = 0; i < kEvents; ++i) order[i] = i;
+      std::shuffle(order.begin(), order.end(), std::mt19937(c));
+      HttpClient client(daemon_.port());
+      for (int i : order) {
+        auto r = client.post("/event/app", R"({"id":"e)" + std::to_string(i) + R"("})",
+                             {{"X-Event-Type", "app.created"}});
+        if (!r || r->status != 200) {
+          ++failures;
+          continue;
+        }
+        auto body = json::parse(r->body).as_object();
+        accepted += static_cast<int>(body.at("accepted").as_int64());
+        duplicates += static_cast<int>(body.at("duplicates").as_int64());
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(accepted.load(), kEvents) << "each id stored by exactly one request";
+  EXPECT_EQ(duplicates.load(), kClients * kEvents - kEvents);
+
+  ASSERT_TRUE(a.wait_for_requests(kEvents, 20s)) << a.request_count();
+  ASSERT_TRUE(b.wait_for_requests(kEvents, 20s)) << b.request_count();
+  for (SinkServer* sink : {&a, &b}) {
+    std::set<std::string> ids, bodies;
+    for (const auto& r : sink->requests()) {
+      ids.insert(r.header("webhook-id"));
+      bodies.insert(r.body);
+    }
+    EXPECT_EQ(ids.size(), static_cast<std::size_t>(kEvents)) << "one delivery per event";
+    EXPECT_EQ(bodies.size(), static_cast<std::size_t>(kEvents));
+  }
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(a.request_count(), static_cast<std::size_t>(kEvents)) << "none delivered twice";
+  EXPECT_EQ(b.request_count(), static_cast<std::size_t>(kEvents));
+
+  // SIGTERM drains the io threads and stops cleanly.
+  auto code = daemon_.stop(SIGTERM, 15s);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0) << daemon_.log();
+  auto store = open_store(db_path());
+  auto delivered = store->list_deliveries("", DeliveryState::delivered, "", 1000);
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->size(), 2u * kEvents);
+}
+
+TEST_F(ThreadsTest, OneThreadRunsEverythingOnTheMainLoop) {
+  SinkServer a, b;
+  start_with(config(1, a, b));
+  EXPECT_NE(daemon_.log().find("io_threads=1"), std::string::npos);
+  EXPECT_EQ(thread_names(daemon_.pid()).count("hookd-io1"), 0u);
+  HttpClient client(daemon_.port());
+  auto r = client.post("/event/app", R"({"id":"one"})", {{"X-Event-Type", "app.created"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(a.wait_for_requests(1, 10s));
+  EXPECT_TRUE(b.wait_for_requests(1, 10s));
+}
+
+}  // namespace
+}  // namespace hookd::test
