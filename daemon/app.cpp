@@ -120,6 +120,8 @@ struct App::Impl {
   std::unique_ptr<storage::Store> store;
   // Admin scans and listings; joined after the io loop, before the store closes.
   std::unique_ptr<StorageReader> reader;
+  // Attempts' point reads (delivery and event); joined with `reader`.
+  std::unique_ptr<StorageReader> attempt_reader;
   std::unique_ptr<ConnPool> pool;
   std::unique_ptr<DeliveryScheduler> scheduler;
   std::unique_ptr<IngestHandler> ingest;
@@ -266,6 +268,7 @@ bool App::Impl::start_delivery() {
   scheduler = std::make_unique<DeliveryScheduler>(ioc, *store, *pool, config);
   scheduler->set_task_group(&tasks);
   scheduler->set_reader(reader.get());
+  scheduler->set_attempt_reader(attempt_reader.get());
   if (auto ec = scheduler->start()) {
     log::error("delivery.load_failed", {{"error", ec.message()}});
     return false;
@@ -486,6 +489,10 @@ int App::run() {
   Impl& m = *impl_;
   if (!m.open_store()) return 1;
   m.reader = std::make_unique<StorageReader>();
+  // Attempts in flight are bounded by delivery.max_in_flight, and so are
+  // their reads; one thread: point reads, mostly from the memtable.
+  m.attempt_reader =
+      std::make_unique<StorageReader>(1, std::size_t{m.config->delivery.max_in_flight} + 1024);
   m.start_workers();
   // Every way out of run() stops and joins the other io threads first.
   struct JoinWorkers {
@@ -518,6 +525,7 @@ int App::run() {
   m.maintenance.join();
   m.scheduler->wait_loader();  // it reads the store
   m.reader->join();            // so do the reads still queued
+  m.attempt_reader->join();
   m.store.reset();  // drains the writer and flushes
   log::info("daemon.stopped");
   return 0;

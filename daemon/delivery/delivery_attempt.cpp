@@ -4,6 +4,7 @@
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/delivery/delivery_state.hpp"
 #include "daemon/log.hpp"
+#include "daemon/storage_reader.hpp"
 #include "daemon/store_async.hpp"
 #include "storage/transition.hpp"
 
@@ -15,6 +16,28 @@ namespace hookd::daemon {
 
 
 namespace {
+
+// What an attempt reads before its POST: the delivery as stored, and its
+// event when the delivery is still pending.
+struct AttemptInput {
+  std::optional<Delivery> delivery;
+  std::optional<Event> event;
+};
+
+result<AttemptInput> read_attempt_input(storage::EventStore& store, const std::string& id) {
+  AttemptInput in;
+  auto d = store.get_delivery(id);
+  if (!d) return d.error();
+  in.delivery = std::move(*d);
+  if (!in.delivery || in.delivery->state != DeliveryState::pending) return in;
+  auto e = store.get_event(in.delivery->event_id);
+  if (!e) return e.error();
+  in.event = std::move(*e);
+  return in;
+}
+
+// How long an attempt whose reads failed waits before it is tried again.
+constexpr std::int64_t kReadRetryMs = 1000;
 
 // Storage refused the transition for the record it holds (transition.hpp):
 // this scheduler's view of the delivery is wrong, and retrying cannot help.
@@ -180,25 +203,48 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   const SubscriptionConfig* sc = s.config;
   const TargetUrl url = s.url;
   const std::string origin = s.origin;
-  auto stored = store_.get_delivery(id);
-  if (!sc || !stored || !*stored || (*stored)->state != DeliveryState::pending) {
-    // Already finished (a re-sent enqueue), or its subscription is gone.
-    if (sc) abandon_probe(origin, t);
-    if (sc) finish_item(t);
-    else free_item(t);
+  if (!sc) {
+    free_item(t);  // its subscription is gone
     done();
     co_return;
   }
-  Delivery d = std::move(**stored);
-  auto event = store_.get_event(d.event_id);
+  // The reads go to the attempt reader, never the io thread (a backlog
+  // loaded after a restart is read cold, from disk).
+  storage::EventStore* store = &store_;
+  auto read = [store, id] { return read_attempt_input(*store, id); };
+  // (No co_await inside a conditional expression: g++ 12 miscompiles it.)
+  result<AttemptInput> input;
+  if (attempt_reader_)
+    input = co_await attempt_reader_->run(std::move(read));
+  else
+    input = read();
+  if (!input) {
+    // Not the delivery's fault: it stays pending and is tried again soon.
+    log::warn("delivery.read_failed",
+              {{"sub", sub_name}, {"delivery", id}, {"error", input.error().message()}});
+    abandon_probe(origin, t);
+    items_[t].again = false;
+    schedule_at(t, unix_ms() + kReadRetryMs);
+    done();
+    co_return;
+  }
+  if (!input->delivery || input->delivery->state != DeliveryState::pending) {
+    // Already finished (a re-sent enqueue).
+    abandon_probe(origin, t);
+    finish_item(t);
+    done();
+    co_return;
+  }
+  Delivery d = std::move(*input->delivery);
+  const std::optional<Event>& event = input->event;
   const std::uint32_t number = d.attempts + 1;
   const std::int64_t started = unix_ms();
   PostResult res;
-  if (!event || !*event) {
+  if (!event) {
     res.error = delivery_errc::event_missing;
     res.detail = "event " + d.event_id;
   } else {
-    OutgoingRequest req = build_delivery_request(**event, d, number, *sc, url,
+    OutgoingRequest req = build_delivery_request(*event, d, number, *sc, url,
                                                  cfg->delivery.user_agent, started / 1000);
     if (auto bad = unsafe_header(req)) {
       res.error = delivery_errc::unsafe_header;

@@ -159,6 +159,10 @@ class DeliveryScheduler {
   // The admin operations' scans and multi-key reads run on `reader` (owned
   // by App, outlives the scheduler); without one they run on the io thread.
   void set_reader(StorageReader* reader) { reader_ = reader; }
+  // Each attempt's delivery and event reads run on `reader` (owned by App,
+  // outlives the scheduler; its own threads, so that admin scans never delay
+  // an attempt); without one they run on the io thread.
+  void set_attempt_reader(StorageReader* reader) { attempt_reader_ = reader; }
 
   std::size_t in_flight() const noexcept { return queue_.in_flight(); }
   // True while some verdict or pause could not be written and is being
@@ -222,6 +226,7 @@ class DeliveryScheduler {
   // reader before a bump may be stale and is read again.
   std::uint64_t admin_epoch_ = 0;
   StorageReader* reader_ = nullptr;
+  StorageReader* attempt_reader_ = nullptr;
   std::size_t held_writes_ = 0;  // writes being retried (until_durable)
   std::unordered_set<net::steady_timer*> write_waits_;  // their backoff timers
   std::map<std::string, std::unique_ptr<SubState>, std::less<>> subs_;
