@@ -4,6 +4,12 @@
 # a fresh database, the same wrk load (64 connections, distinct ~1.5 KB
 # generic events, sync = "group"), and prints each run, the medians and B/A.
 # Also the CPU per event (utime+stime of the hookd process / events).
+# The subscription is paused before the load: each event's delivery is
+# written with it (the fan-out's storage cost counts), but no attempt runs
+# beside the ingest (delivery is delivery_bench's; attempts to a dead sink
+# would add a retry write per event and measure the sink, not ingest).
+# EXTRA_A / EXTRA_B: more [server] lines for A's and B's runs (e.g.
+# EXTRA_A='threads = 1' EXTRA_B='threads = 2' with the same binary twice).
 # Usage: bench/ab_ingest.sh BINARY_A BINARY_B [seconds-per-run] [rounds] [conns]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +23,18 @@ cleanup() {
 }
 trap cleanup EXIT
 PORT=18491
+ADMIN_PORT=18492
 
-run_one() {  # $1 = binary, $2 = run id; prints "rps cpu_us_per_event p50_us"
+run_one() {  # $1 = binary, $2 = run id, $3 = extra [server] lines; prints "rps cpu_us_per_event p50_us"
+  local extra_server=${3:-}
   rm -rf "$work/db"
   cat > "$work/hookd.toml" <<TOML
 [server]
 listen = ["127.0.0.1:$PORT"]
+$extra_server
+[admin]
+listen = "127.0.0.1:$ADMIN_PORT"
+token = "bench-admin-token"
 [storage]
 path = "$work/db"
 sync = "group"
@@ -41,6 +53,8 @@ TOML
     curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
     sleep 0.1
   done
+  curl -sf -X POST -H "Authorization: Bearer bench-admin-token" \
+    "http://127.0.0.1:$ADMIN_PORT/v1/subscriptions/sink/pause" >/dev/null
   local t0 t1 threads=2
   [ "$conns" -eq 1 ] && threads=1
   t0=$(awk '{print $14+$15}' "/proc/$pid/stat")
@@ -60,8 +74,8 @@ TOML
 
 declare -a ra rb
 for i in $(seq "$rounds"); do
-  ra+=("$(run_one "$a" "a$i")")
-  rb+=("$(run_one "$b" "b$i")")
+  ra+=("$(run_one "$a" "a$i" "${EXTRA_A:-}")")
+  rb+=("$(run_one "$b" "b$i" "${EXTRA_B:-}")")
   echo "round $i: A ${ra[-1]}   B ${rb[-1]}   (events/s cpu_us/event p50_us)"
 done
 median() { sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
@@ -70,7 +84,7 @@ mb=$(printf '%s\n' "${rb[@]}" | awk '{print $1}' | median)
 ca=$(printf '%s\n' "${ra[@]}" | awk '{print $2}' | median)
 cb=$(printf '%s\n' "${rb[@]}" | awk '{print $2}' | median)
 echo
-echo "A: $a"
-echo "B: $b"
+echo "A: $a ${EXTRA_A:-}"
+echo "B: $b ${EXTRA_B:-}"
 printf 'median events/s  A %s  B %s  B/A %.2f\n' "$ma" "$mb" "$(awk -v a="$ma" -v b="$mb" 'BEGIN{print b/a}')"
 printf 'median cpu us/event  A %s  B %s\n' "$ca" "$cb"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Delivery benchmark: hookd delivers to nginx over HTTPS keep-alive (204).
-# Reports deliveries/s (a backlog draining once the receiver comes up) next
-# to wrk driving the same nginx endpoint directly, the connections hookd
-# opened, and ingest-to-delivered latency p50/p99 at a paced 1,000 events/s.
+# Reports deliveries/s of a paused subscription's backlog (BACKLOG events,
+# default 40,000, ingested while it is paused) drained after resume, next to
+# wrk driving the same nginx endpoint directly; the connections hookd opened
+# and whether every delivery arrived exactly once (from nginx's log); and
+# ingest-to-delivered latency p50/p99 at a paced 1,000 events/s.
 # Usage: bench/delivery_bench.sh [seconds-per-run]   (default 10)
 # HOOKD_BIN=path runs another hookd binary (for a same-day A/B). Delivery
 # settings are the defaults (max_in_flight 16 per subscription, 16
@@ -20,7 +22,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-SINK=18490 HOOKD=18491
+SINK=18490 HOOKD=18491 ADMIN=18493
+backlog=${BACKLOG:-40000}
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" \
   -out "$work/ca.pem" -days 2 -subj "/CN=bench CA" 2>/dev/null
@@ -60,6 +63,9 @@ cat > "$work/hookd.toml" <<TOML
 listen = ["127.0.0.1:$HOOKD"]
 [storage]
 path = "$work/db"
+[admin]
+listen = "127.0.0.1:$ADMIN"
+token = "bench-admin-token"
 [[source]]
 name = "bench"
 format = "generic"
@@ -83,19 +89,19 @@ wait_lines() {  # until the log has $1 lines or 120 s pass
 base=$(wrk -t2 -c16 -d"${secs}s" -s bench/ingest.lua "https://127.0.0.1:$SINK/direct" -- direct | grep '^RESULT')
 base_rps=$(sed 's/.* rps=\([0-9]*\).*/\1/' <<<"$base")
 
-# 2. Throughput: with the receiver down, ingest for $secs (hookd probes the
-# failing origin one request at a time and holds the backlog); then start the
-# receiver: the next probe succeeds and the backlog drains at full speed.
-stop_nginx
+# 2. Throughput: the subscription is paused and $backlog events are ingested
+# (their deliveries wait durably); then it is resumed and the backlog drains.
+admin() { curl -sf -X POST -H "Authorization: Bearer bench-admin-token" "http://127.0.0.1:$ADMIN$1" >/dev/null; }
 "${HOOKD_BIN:-build/hookd}" --config "$work/hookd.toml" --log-level warn 2>"$work/hookd.log" &
 hookd_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HOOKD/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-ing=$(wrk -t2 -c64 -d"${secs}s" -s bench/ingest.lua "http://127.0.0.1:$HOOKD/event/bench" -- tput | grep '^RESULT')
+admin /v1/subscriptions/sink/pause
+ing=$(wrk -t2 -c64 -d120s -s bench/ingest.lua "http://127.0.0.1:$HOOKD/event/bench" -- tput $((backlog / 2)) | grep '^RESULT')
 total=$(sed 's/.*n=\([0-9]*\).*/\1/' <<<"$ing")
-rm -f "$work/deliveries.log"
-start_nginx
+: > "$work/deliveries.log"  # nginx appends; the direct run's lines go
+admin /v1/subscriptions/sink/resume
 wait_lines "$total"
-read -r first last n conns < <(awk '{ if (NR==1) f=$1; l=$1; c[$3]=1 } END { printf "%s %s %d %d\n", f, l, NR, length(c) }' "$work/deliveries.log")
+read -r first last n conns ids < <(awk '{ if (NR==1) f=$1; l=$1; c[$3]=1; d[$2]=1 } END { printf "%s %s %d %d %d\n", f, l, NR, length(c), length(d) }' "$work/deliveries.log")
 del_rps=$(awk -v a="$first" -v b="$last" -v n="$n" 'BEGIN{printf "%.0f", n/(b-a)}')
 
 # 3. Latency at a paced 1,000 events/s, to the probe's own receiver (plain
@@ -113,7 +119,8 @@ lat=$(build/bench/paced_post "$HOOKD" /event/bench 1000 "$secs" "$LAT_SINK" | gr
 echo
 echo "deliveries to nginx over HTTPS keep-alive (${secs}s runs, body ~1.5 KB, nginx workers ${NGINX_WORKERS:-1})"
 printf '%-34s %s\n' "wrk -> nginx (16 conns) req/s" "$base_rps"
-printf '%-34s %s\n' "backlog drained (events)" "$n of $total"
+printf '%-34s %s\n' "backlog drained (events)" "$n of $total ingested while paused"
+printf '%-34s %s\n' "distinct webhook-ids delivered" "$ids (exactly once: $([ "$ids" -eq "$total" ] && [ "$n" -eq "$total" ] && echo yes || echo NO))"
 printf '%-34s %s  (%.2fx wrk)\n' "hookd deliveries/s" "$del_rps" "$(awk -v a="$del_rps" -v b="$base_rps" 'BEGIN{print a/b}')"
 printf '%-34s %s  (pool size 16)\n' "connections hookd opened" "$conns"
 printf '%-34s %s\n' "at 1000 events/s (1 conn)" "$lat"

@@ -11,12 +11,16 @@ function setup(thread)
   thread:set("tid", started)
 end
 
+-- args: run id (makes the ids distinct across runs), and optionally the
+-- requests each thread sends before it stops.
 function init(args)
   run = args[1] or "run"
+  limit = tonumber(args[2] or "0")
 end
 
 function request()
   counter = counter + 1
+  if limit > 0 and counter > limit then wrk.thread:stop() end
   local body = string.format('{"id":"%s-%d-%d","type":"bench.event","pad":"%s"}',
                              run, tid, counter, pad)
   return wrk.format("POST", wrk.path, {["Content-Type"] = "application/json",

@@ -4,6 +4,9 @@
 # measured in the same run: nginx answering 204 to the same requests (with
 # its CPU per request) and a bare group-commit writer on the same disk
 # (group_commit_probe: 1 and 64 clients, 1.5 KB records).
+# The subscription is paused before the load: each event's delivery is
+# written with it, but no attempt runs beside the ingest (delivery_bench
+# measures delivery). HOOKD_EXTRA_SERVER: more [server] lines (threads = N).
 # Usage: bench/ingest_bench.sh [seconds-per-run]   (default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +25,7 @@ trap cleanup EXIT
 
 NGINX_PORT=18480
 HOOKD_PORT=18481
+ADMIN_PORT=18482
 cat > "$work/nginx.conf" <<NGX
 worker_processes ${NGINX_WORKERS:-1};
 daemon off;
@@ -47,6 +51,10 @@ start_hookd() {  # $1 = sync mode
   cat > "$work/hookd.toml" <<TOML
 [server]
 listen = ["127.0.0.1:$HOOKD_PORT"]
+${HOOKD_EXTRA_SERVER:-}
+[admin]
+listen = "127.0.0.1:$ADMIN_PORT"
+token = "bench-admin-token"
 [storage]
 path = "$work/db"
 sync = "$1"
@@ -62,7 +70,11 @@ TOML
   build/hookd --config "$work/hookd.toml" --log-level warn 2>"$work/hookd.log" &
   hookd_pid=$!
   for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$HOOKD_PORT/healthz" >/dev/null 2>&1 && return 0
+    if curl -sf "http://127.0.0.1:$HOOKD_PORT/healthz" >/dev/null 2>&1; then
+      curl -sf -X POST -H "Authorization: Bearer bench-admin-token" \
+        "http://127.0.0.1:$ADMIN_PORT/v1/subscriptions/sink/pause" >/dev/null
+      return 0
+    fi
     sleep 0.1
   done
   echo "hookd did not start:"; cat "$work/hookd.log"; exit 1
