@@ -127,8 +127,8 @@ void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupV
     chunk.reserve(kChunk);
     return !stopped;
   };
-  auto ec = view->for_each_pending([&](const Delivery& d) {
-    chunk.push_back({d.id, d.subscription, d.next_attempt_ms});
+  auto ec = view->for_each_pending([&](const storage::PendingEntry& d) {
+    chunk.push_back({std::string(d.id), std::string(d.subscription), d.next_attempt_ms});
     return chunk.size() < kChunk || flush();
   });
   if (!stopped && !chunk.empty()) flush();
