@@ -110,8 +110,14 @@ void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupV
   } else if (!on_io([this, counts = std::make_shared<decltype(counts)::value_type>(
                                 std::move(*counts))] {
                // Deaths after the snapshot were counted in memory already.
-               for (const auto& [key, n] : *counts)
+               std::size_t pending = 0;
+               for (const auto& [key, n] : *counts) {
                  if (key.second == DeliveryState::dead) sub_state(key.first).dead_total += n;
+                 if (key.second == DeliveryState::pending) pending += n;
+               }
+               // Grown once, not by doubling (and rehashing) while loading.
+               items_.reserve(items_.size() + pending);
+               by_id_.reserve(by_id_.size() + pending);
              })) {
     return;
   }
@@ -143,9 +149,12 @@ void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupV
 }
 
 void DeliveryScheduler::apply_loaded(std::vector<Loaded>& chunk) {
+  // One clock reading for the chunk: it takes a few milliseconds at most.
+  const std::int64_t wall_ms = unix_ms();
+  const Clock::time_point now = Clock::now();
   for (const Loaded& d : chunk) {
     if (find_item(d.id)) continue;  // enqueued since the snapshot: in memory already
-    schedule_at(add_item(d.id, d.subscription), d.next_attempt_ms);
+    schedule_at(add_item(d.id, d.subscription), d.next_attempt_ms, wall_ms, now);
   }
   if (!stopped_) dispatch();
 }
@@ -238,21 +247,28 @@ void DeliveryScheduler::finish_item(Token t) {
 }
 
 void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms) {
-  std::int64_t delay = due_wall_ms - unix_ms();
+  schedule_at(t, due_wall_ms, unix_ms(), Clock::now());
+}
+
+void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms, std::int64_t wall_ms,
+                                    Clock::time_point now) {
+  std::int64_t delay = due_wall_ms - wall_ms;
   if (delay <= 0) {
     make_ready(t);
     return;
   }
+  const Clock::duration since_epoch = now - epoch_;
   if (delay > kFineSpan.count()) {
     // Up to one coarse tick late: nothing for a retry this far out.
     auto due = static_cast<std::uint64_t>(
-        (Clock::now() - epoch_ + std::chrono::milliseconds(delay) + kCoarseTick - kTick) / kCoarseTick);
+        (since_epoch + std::chrono::milliseconds(delay) + kCoarseTick - kTick) / kCoarseTick);
     items_[t].coarse = true;
     items_[t].handle = coarse_.schedule(t, due);
-    rearm_if_earlier(epoch_ + static_cast<std::int64_t>(now_coarse_tick() + 1) * kCoarseTick);
+    rearm_if_earlier(epoch_ + (since_epoch / kCoarseTick + 1) * kCoarseTick);
     return;
   }
-  schedule_tick(t, now_tick() + static_cast<std::uint64_t>((delay + kTick.count() - 1) / kTick.count()));
+  schedule_tick(t, static_cast<std::uint64_t>(since_epoch / kTick) +
+                       static_cast<std::uint64_t>((delay + kTick.count() - 1) / kTick.count()));
 }
 
 void DeliveryScheduler::make_ready(Token t) {

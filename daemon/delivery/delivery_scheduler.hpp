@@ -180,6 +180,8 @@ class DeliveryScheduler {
   // makes it ready again if enqueue() asked for that meanwhile.
   void finish_item(Token t);
   void schedule_at(Token t, std::int64_t due_wall_ms);
+  // The same, with the clocks as read by the caller at (wall_ms, now).
+  void schedule_at(Token t, std::int64_t due_wall_ms, std::int64_t wall_ms, Clock::time_point now);
   void make_ready(Token t);
   void dispatch();
   net::awaitable<void> timer_loop();
