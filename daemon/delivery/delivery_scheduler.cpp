@@ -90,19 +90,26 @@ error_code DeliveryScheduler::start() {
 void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupView> view) {
   constexpr std::size_t kChunk = 4096;
   const auto started = Clock::now();
-  // Hands `fn` to the io thread and waits for it to have run: false when
-  // stopping (the io thread may no longer run it). `fn` owns what it uses,
-  // since it may run after the loader gave up waiting.
-  auto on_io = [this](std::function<void()> fn) {
+  // Hands `fn` to the io thread; the future is ready once it has run. `fn`
+  // owns what it uses, since it may run after the loader gave up waiting.
+  auto post_io = [this](std::function<void()> fn) {
     auto done = std::make_shared<std::promise<void>>();
     auto ran = done->get_future();
     net::post(ioc_, [fn = std::move(fn), done] {
       fn();
       done->set_value();
     });
+    return ran;
+  };
+  // False when stopping (the io thread may no longer run what it waits for).
+  auto wait_io = [this](std::future<void>& ran) {
     while (ran.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready)
       if (stop_loading_) return false;
     return true;
+  };
+  auto on_io = [&](std::function<void()> fn) {
+    auto ran = post_io(std::move(fn));
+    return wait_io(ran);
   };
   auto counts = view->count_deliveries();
   if (!counts) {
@@ -125,19 +132,27 @@ void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupV
   chunk.reserve(kChunk);
   std::size_t loaded = 0;
   bool stopped = false;
+  // The chunk the io thread is applying while the next one is read, so that
+  // reading and applying overlap.
+  std::future<void> applying;
   auto flush = [&] {
+    if (applying.valid() && !wait_io(applying)) {
+      stopped = true;
+      return false;
+    }
     loaded += chunk.size();
     auto owned = std::make_shared<std::vector<Loaded>>(std::move(chunk));
-    if (!on_io([this, owned] { apply_loaded(*owned); })) stopped = true;
+    applying = post_io([this, owned] { apply_loaded(*owned); });
     chunk.clear();
     chunk.reserve(kChunk);
-    return !stopped;
+    return true;
   };
   auto ec = view->for_each_pending([&](const storage::PendingEntry& d) {
     chunk.push_back({std::string(d.id), std::string(d.subscription), d.next_attempt_ms});
     return chunk.size() < kChunk || flush();
   });
   if (!stopped && !chunk.empty()) flush();
+  if (!stopped && applying.valid() && !wait_io(applying)) stopped = true;
   if (stopped) return;
   view.reset();  // releases the snapshot
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();

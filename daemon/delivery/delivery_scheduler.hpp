@@ -237,7 +237,8 @@ class DeliveryScheduler {
   std::mt19937_64 rng_;
 
   // Background load (start()): the loader thread hands a chunk to the io
-  // thread and waits until it is applied, so memory holds one chunk at most.
+  // thread and reads the next one while it is applied, then waits for it, so
+  // memory holds two chunks at most.
   struct Loaded {
     std::string id;
     std::string subscription;
