@@ -218,7 +218,7 @@ DeliveryScheduler::Token DeliveryScheduler::add_item(std::string_view delivery_i
   item.live = true;
   item.in_flight = false;
   item.again = false;
-  by_id_.emplace(std::hash<std::string_view>{}(item.delivery_id()), t);
+  by_id_.insert(std::hash<std::string_view>{}(item.delivery_id()), t);
   ++live_items_;
   ++counters_[s.name].pending;
   return t;
@@ -227,22 +227,14 @@ DeliveryScheduler::Token DeliveryScheduler::add_item(std::string_view delivery_i
 std::optional<DeliveryScheduler::Token> DeliveryScheduler::find_item(
     std::string_view delivery_id) const {
   delivery_id = delivery_id.substr(0, sizeof(Item::id));  // as stored
-  auto [it, end] = by_id_.equal_range(std::hash<std::string_view>{}(delivery_id));
-  for (; it != end; ++it)
-    if (items_[it->second].delivery_id() == delivery_id) return it->second;
-  return std::nullopt;
+  return by_id_.find(std::hash<std::string_view>{}(delivery_id),
+                     [&](Token t) { return items_[t].delivery_id() == delivery_id; });
 }
 
 void DeliveryScheduler::free_item(Token t) {
   Item& item = items_[t];
   if (!item.live) return;
-  auto [it, end] = by_id_.equal_range(std::hash<std::string_view>{}(item.delivery_id()));
-  for (; it != end; ++it) {
-    if (it->second == t) {
-      by_id_.erase(it);
-      break;
-    }
-  }
+  by_id_.erase(std::hash<std::string_view>{}(item.delivery_id()), t);
   item.live = false;
   item.in_flight = false;
   item.again = false;

@@ -35,6 +35,7 @@
 #include "core/event.hpp"
 #include "core/delivery/outgoing.hpp"
 #include "core/delivery/timer_wheel.hpp"
+#include "core/delivery/token_index.hpp"
 #include "daemon/delivery/conn_pool.hpp"
 #include "daemon/http/net.hpp"
 #include "storage/event_store.hpp"
@@ -217,7 +218,7 @@ class DeliveryScheduler {
   std::vector<Token> free_items_;
   std::size_t live_items_ = 0;
   // Hash of a live item's delivery id -> its token (find_item compares ids).
-  std::unordered_multimap<std::size_t, Token> by_id_;
+  TokenIndex by_id_;
   // Delivery ids an admin transition (retry, redelivery) is writing now.
   std::unordered_set<std::string> claimed_;
   // Bumped when an admin transition's write completes: a page read on the
