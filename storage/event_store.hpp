@@ -59,6 +59,14 @@ struct StoreStats {
 
 using DeliveryCounts = std::map<std::pair<std::string, DeliveryState>, std::uint64_t>;
 
+// One pending delivery as the start-up load sees it: what the scheduler
+// holds in memory of it. The views are valid during the callback only.
+struct PendingEntry {
+  std::string_view id;
+  std::string_view subscription;
+  std::int64_t next_attempt_ms = 0;
+};
+
 class EventStore {
  public:
   using Done = std::function<void(error_code)>;
@@ -129,8 +137,10 @@ class EventStore {
     // Count of deliveries per (subscription, state).
     virtual result<DeliveryCounts> count_deliveries() = 0;
     // Pending deliveries in due-time order; stops early (without error) when
-    // fn returns false.
-    virtual error_code for_each_pending(const std::function<bool(const Delivery&)>& fn) = 0;
+    // fn returns false. Read from an index where the backend has one: an
+    // entry the record no longer agrees with is possible only after damage,
+    // and each attempt re-reads its delivery anyway.
+    virtual error_code for_each_pending(const std::function<bool(const PendingEntry&)>& fn) = 0;
   };
   virtual std::unique_ptr<StartupView> startup_view() = 0;
 

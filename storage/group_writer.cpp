@@ -92,7 +92,8 @@ class GroupWriter::Group {
     if (auto ec = put(writer_.db_.by_state(), state_index_key(d), {}))
       return ec;
     if (d.state != DeliveryState::pending) return {};
-    return put(writer_.db_.pending(), pending_key(d.next_attempt_ms, d.id), {});
+    return put(writer_.db_.pending(), pending_key(d.next_attempt_ms, d.id),
+               pending_value(d.subscription));
   }
 
   error_code add_ingest(const std::vector<IngestRecord>& records,
@@ -159,8 +160,8 @@ class GroupWriter::Group {
     }
     if (auto ec = put(db.deliveries(), d.id, encode_delivery(d))) return ec;
     if (is_pending && !same_key) {
-      if (auto ec =
-              put(db.pending(), pending_key(d.next_attempt_ms, d.id), {}))
+      if (auto ec = put(db.pending(), pending_key(d.next_attempt_ms, d.id),
+                        pending_value(d.subscription)))
         return ec;
     }
     std::string old_index = state_index_key(prev);

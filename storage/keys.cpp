@@ -51,6 +51,35 @@ std::string_view pending_key_delivery_id(std::string_view key) {
   return key.size() > 8 ? key.substr(8) : std::string_view();
 }
 
+std::int64_t pending_key_due_ms(std::string_view key) {
+  return static_cast<std::int64_t>(get_fixed64_be(key.data()));
+}
+
+namespace {
+
+constexpr char kPendingValueV1 = '\x01';
+
+}  // namespace
+
+std::string pending_value(std::string_view subscription) {
+  std::string out;
+  out.reserve(1 + subscription.size());
+  out.push_back(kPendingValueV1);
+  out.append(subscription);
+  return out;
+}
+
+bool parse_pending_value(std::string_view value,
+                         std::string_view* subscription) {
+  if (value.empty()) {
+    *subscription = {};
+    return true;
+  }
+  if (value[0] != kPendingValueV1) return false;
+  *subscription = value.substr(1);
+  return true;
+}
+
 std::string attempts_prefix(std::string_view delivery_id) {
   std::string out;
   out.reserve(delivery_id.size() + 5);

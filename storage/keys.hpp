@@ -4,8 +4,10 @@
 //   idem        source '\0' key -> fixed64 BE expires_at_ms + event id
 //   deliveries  event id '.' ordinal -> delivery; prefix "event id." lists
 //               one event's deliveries
-//   pending     fixed64 BE next_attempt_ms + delivery id -> empty; the
-//               due-time-ordered index of pending deliveries
+//   pending     fixed64 BE next_attempt_ms + delivery id -> 0x01 +
+//               subscription; the due-time-ordered index of pending
+//               deliveries, enough on its own to load them at start (older
+//               databases hold empty values: the record has the subscription)
 //   attempts    delivery id '\0' fixed32 BE attempt number -> attempt; prefix
 //               "delivery id \0" lists one delivery's attempts in order
 //   by_state    state byte + subscription '\0' delivery id -> empty; the
@@ -44,6 +46,15 @@ std::string pending_key(std::int64_t next_attempt_ms,
                         std::string_view delivery_id);
 // The delivery id inside a pending key; empty for a malformed key.
 std::string_view pending_key_delivery_id(std::string_view key);
+// The due time inside a pending key (0 for one before the epoch); the
+// caller checks that pending_key_delivery_id() is not empty.
+std::int64_t pending_key_due_ms(std::string_view key);
+// The value of a pending key: a layout byte and the delivery's subscription.
+std::string pending_value(std::string_view subscription);
+// The subscription inside a pending value; empty for a value written before
+// pending values held one (empty). False for a value of an unknown layout.
+bool parse_pending_value(std::string_view value,
+                         std::string_view* subscription);
 
 // Attempt `number` of a delivery, and the prefix of all its attempts.
 std::string attempt_key(std::string_view delivery_id, std::uint32_t number);

@@ -6,7 +6,8 @@
 //
 // Column families: "events" (event id -> event), "idem" (source \0 key ->
 // expiry + event id), "deliveries" (delivery id -> delivery), "pending"
-// (due time + delivery id -> empty; the index load_pending() reads),
+// (due time + delivery id -> subscription; the index load_pending() reads,
+// and all that startup_view() reads of a pending delivery),
 // "attempts" (delivery id \0 attempt number -> attempt), "by_state" (state +
 // subscription \0 delivery id -> empty; the index list_deliveries() and
 // count_deliveries() read) and "subscriptions" (name -> state). Both indexes

@@ -90,19 +90,26 @@ error_code DeliveryScheduler::start() {
 void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupView> view) {
   constexpr std::size_t kChunk = 4096;
   const auto started = Clock::now();
-  // Hands `fn` to the io thread and waits for it to have run: false when
-  // stopping (the io thread may no longer run it). `fn` owns what it uses,
-  // since it may run after the loader gave up waiting.
-  auto on_io = [this](std::function<void()> fn) {
+  // Hands `fn` to the io thread; the future is ready once it has run. `fn`
+  // owns what it uses, since it may run after the loader gave up waiting.
+  auto post_io = [this](std::function<void()> fn) {
     auto done = std::make_shared<std::promise<void>>();
     auto ran = done->get_future();
     net::post(ioc_, [fn = std::move(fn), done] {
       fn();
       done->set_value();
     });
+    return ran;
+  };
+  // False when stopping (the io thread may no longer run what it waits for).
+  auto wait_io = [this](std::future<void>& ran) {
     while (ran.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready)
       if (stop_loading_) return false;
     return true;
+  };
+  auto on_io = [&](std::function<void()> fn) {
+    auto ran = post_io(std::move(fn));
+    return wait_io(ran);
   };
   auto counts = view->count_deliveries();
   if (!counts) {
@@ -110,8 +117,14 @@ void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupV
   } else if (!on_io([this, counts = std::make_shared<decltype(counts)::value_type>(
                                 std::move(*counts))] {
                // Deaths after the snapshot were counted in memory already.
-               for (const auto& [key, n] : *counts)
+               std::size_t pending = 0;
+               for (const auto& [key, n] : *counts) {
                  if (key.second == DeliveryState::dead) sub_state(key.first).dead_total += n;
+                 if (key.second == DeliveryState::pending) pending += n;
+               }
+               // Grown once, not by doubling (and rehashing) while loading.
+               items_.reserve(items_.size() + pending);
+               by_id_.reserve(by_id_.size() + pending);
              })) {
     return;
   }
@@ -119,19 +132,27 @@ void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupV
   chunk.reserve(kChunk);
   std::size_t loaded = 0;
   bool stopped = false;
+  // The chunk the io thread is applying while the next one is read, so that
+  // reading and applying overlap.
+  std::future<void> applying;
   auto flush = [&] {
+    if (applying.valid() && !wait_io(applying)) {
+      stopped = true;
+      return false;
+    }
     loaded += chunk.size();
     auto owned = std::make_shared<std::vector<Loaded>>(std::move(chunk));
-    if (!on_io([this, owned] { apply_loaded(*owned); })) stopped = true;
+    applying = post_io([this, owned] { apply_loaded(*owned); });
     chunk.clear();
     chunk.reserve(kChunk);
-    return !stopped;
+    return true;
   };
-  auto ec = view->for_each_pending([&](const Delivery& d) {
-    chunk.push_back({d.id, d.subscription, d.next_attempt_ms});
+  auto ec = view->for_each_pending([&](const storage::PendingEntry& d) {
+    chunk.push_back({std::string(d.id), std::string(d.subscription), d.next_attempt_ms});
     return chunk.size() < kChunk || flush();
   });
   if (!stopped && !chunk.empty()) flush();
+  if (!stopped && applying.valid() && !wait_io(applying)) stopped = true;
   if (stopped) return;
   view.reset();  // releases the snapshot
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
@@ -143,9 +164,12 @@ void DeliveryScheduler::run_loader(std::unique_ptr<storage::EventStore::StartupV
 }
 
 void DeliveryScheduler::apply_loaded(std::vector<Loaded>& chunk) {
+  // One clock reading for the chunk: it takes a few milliseconds at most.
+  const std::int64_t wall_ms = unix_ms();
+  const Clock::time_point now = Clock::now();
   for (const Loaded& d : chunk) {
     if (find_item(d.id)) continue;  // enqueued since the snapshot: in memory already
-    schedule_at(add_item(d.id, d.subscription), d.next_attempt_ms);
+    schedule_at(add_item(d.id, d.subscription), d.next_attempt_ms, wall_ms, now);
   }
   if (!stopped_) dispatch();
 }
@@ -194,7 +218,7 @@ DeliveryScheduler::Token DeliveryScheduler::add_item(std::string_view delivery_i
   item.live = true;
   item.in_flight = false;
   item.again = false;
-  by_id_.emplace(std::hash<std::string_view>{}(item.delivery_id()), t);
+  by_id_.insert(std::hash<std::string_view>{}(item.delivery_id()), t);
   ++live_items_;
   ++counters_[s.name].pending;
   return t;
@@ -203,22 +227,14 @@ DeliveryScheduler::Token DeliveryScheduler::add_item(std::string_view delivery_i
 std::optional<DeliveryScheduler::Token> DeliveryScheduler::find_item(
     std::string_view delivery_id) const {
   delivery_id = delivery_id.substr(0, sizeof(Item::id));  // as stored
-  auto [it, end] = by_id_.equal_range(std::hash<std::string_view>{}(delivery_id));
-  for (; it != end; ++it)
-    if (items_[it->second].delivery_id() == delivery_id) return it->second;
-  return std::nullopt;
+  return by_id_.find(std::hash<std::string_view>{}(delivery_id),
+                     [&](Token t) { return items_[t].delivery_id() == delivery_id; });
 }
 
 void DeliveryScheduler::free_item(Token t) {
   Item& item = items_[t];
   if (!item.live) return;
-  auto [it, end] = by_id_.equal_range(std::hash<std::string_view>{}(item.delivery_id()));
-  for (; it != end; ++it) {
-    if (it->second == t) {
-      by_id_.erase(it);
-      break;
-    }
-  }
+  by_id_.erase(std::hash<std::string_view>{}(item.delivery_id()), t);
   item.live = false;
   item.in_flight = false;
   item.again = false;
@@ -238,21 +254,28 @@ void DeliveryScheduler::finish_item(Token t) {
 }
 
 void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms) {
-  std::int64_t delay = due_wall_ms - unix_ms();
+  schedule_at(t, due_wall_ms, unix_ms(), Clock::now());
+}
+
+void DeliveryScheduler::schedule_at(Token t, std::int64_t due_wall_ms, std::int64_t wall_ms,
+                                    Clock::time_point now) {
+  std::int64_t delay = due_wall_ms - wall_ms;
   if (delay <= 0) {
     make_ready(t);
     return;
   }
+  const Clock::duration since_epoch = now - epoch_;
   if (delay > kFineSpan.count()) {
     // Up to one coarse tick late: nothing for a retry this far out.
     auto due = static_cast<std::uint64_t>(
-        (Clock::now() - epoch_ + std::chrono::milliseconds(delay) + kCoarseTick - kTick) / kCoarseTick);
+        (since_epoch + std::chrono::milliseconds(delay) + kCoarseTick - kTick) / kCoarseTick);
     items_[t].coarse = true;
     items_[t].handle = coarse_.schedule(t, due);
-    rearm_if_earlier(epoch_ + static_cast<std::int64_t>(now_coarse_tick() + 1) * kCoarseTick);
+    rearm_if_earlier(epoch_ + (since_epoch / kCoarseTick + 1) * kCoarseTick);
     return;
   }
-  schedule_tick(t, now_tick() + static_cast<std::uint64_t>((delay + kTick.count() - 1) / kTick.count()));
+  schedule_tick(t, static_cast<std::uint64_t>(since_epoch / kTick) +
+                       static_cast<std::uint64_t>((delay + kTick.count() - 1) / kTick.count()));
 }
 
 void DeliveryScheduler::make_ready(Token t) {

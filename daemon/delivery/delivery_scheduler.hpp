@@ -35,6 +35,7 @@
 #include "core/event.hpp"
 #include "core/delivery/outgoing.hpp"
 #include "core/delivery/timer_wheel.hpp"
+#include "core/delivery/token_index.hpp"
 #include "daemon/delivery/conn_pool.hpp"
 #include "daemon/http/net.hpp"
 #include "storage/event_store.hpp"
@@ -184,6 +185,8 @@ class DeliveryScheduler {
   // makes it ready again if enqueue() asked for that meanwhile.
   void finish_item(Token t);
   void schedule_at(Token t, std::int64_t due_wall_ms);
+  // The same, with the clocks as read by the caller at (wall_ms, now).
+  void schedule_at(Token t, std::int64_t due_wall_ms, std::int64_t wall_ms, Clock::time_point now);
   void make_ready(Token t);
   void dispatch();
   net::awaitable<void> timer_loop();
@@ -219,7 +222,7 @@ class DeliveryScheduler {
   std::vector<Token> free_items_;
   std::size_t live_items_ = 0;
   // Hash of a live item's delivery id -> its token (find_item compares ids).
-  std::unordered_multimap<std::size_t, Token> by_id_;
+  TokenIndex by_id_;
   // Delivery ids an admin transition (retry, redelivery) is writing now.
   std::unordered_set<std::string> claimed_;
   // Bumped when an admin transition's write completes: a page read on the
@@ -240,7 +243,8 @@ class DeliveryScheduler {
   std::mt19937_64 rng_;
 
   // Background load (start()): the loader thread hands a chunk to the io
-  // thread and waits until it is applied, so memory holds one chunk at most.
+  // thread and reads the next one while it is applied, then waits for it, so
+  // memory holds two chunks at most.
   struct Loaded {
     std::string id;
     std::string subscription;

@@ -280,6 +280,17 @@ TEST(KeysTest, PendingKeysSortByDueTimeThenId) {
   EXPECT_EQ(pending_key_delivery_id("short"), "");
 }
 
+TEST(KeysTest, PendingValueCarriesTheSubscription) {
+  std::string_view sub = "unset";
+  ASSERT_TRUE(parse_pending_value(pending_value("orders"), &sub));
+  EXPECT_EQ(sub, "orders");
+  ASSERT_TRUE(parse_pending_value("", &sub));  // written before values held it
+  EXPECT_EQ(sub, "");
+  EXPECT_FALSE(parse_pending_value("orders", &sub));  // an unknown layout
+  EXPECT_EQ(pending_key_due_ms(pending_key(1'750'000'000'123, "E.1")), 1'750'000'000'123);
+  EXPECT_EQ(pending_key_due_ms(pending_key(-5, "E.1")), 0);
+}
+
 TEST(KeysTest, PrefixUpperBoundCoversThePrefixOnly) {
   std::string prefix = deliveries_prefix("EV");
   EXPECT_EQ(prefix, "EV.");
