@@ -6,7 +6,9 @@
 # and whether every delivery arrived exactly once (from nginx's log); and
 # ingest-to-delivered latency p50/p99 at a paced 1,000 events/s.
 # Usage: bench/delivery_bench.sh [seconds-per-run]   (default 10)
-# HOOKD_BIN=path runs another hookd binary (for a same-day A/B). Delivery
+# HOOKD_BIN=path runs another hookd binary (for a same-day A/B);
+# HOOKD_EXTRA_SERVER adds [server] lines (e.g. 'threads = 1'); PERF_OUT=file
+# records a perf profile (-g) of hookd while the backlog drains. Delivery
 # settings are the defaults (max_in_flight 16 per subscription, 16
 # connections per origin); SUB_MAX_IN_FLIGHT=N overrides the first.
 set -euo pipefail
@@ -61,6 +63,7 @@ start_nginx
 cat > "$work/hookd.toml" <<TOML
 [server]
 listen = ["127.0.0.1:$HOOKD"]
+${HOOKD_EXTRA_SERVER:-}
 [storage]
 path = "$work/db"
 [admin]
@@ -97,10 +100,20 @@ hookd_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HOOKD/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 admin /v1/subscriptions/sink/pause
 ing=$(wrk -t2 -c64 -d120s -s bench/ingest.lua "http://127.0.0.1:$HOOKD/event/bench" -- tput $((backlog / 2)) | grep '^RESULT')
-total=$(sed 's/.*n=\([0-9]*\).*/\1/' <<<"$ing")
+# wrk's count leaves out the requests in flight when its threads stopped:
+# the daemon's own count of stored events is the backlog.
+total=$(curl -sf -H "Authorization: Bearer bench-admin-token" "http://127.0.0.1:$ADMIN/metrics" |
+  awk '/^hookd_events_received_total\{source="bench",result="routed"\}/ {print $2}')
 : > "$work/deliveries.log"  # nginx appends; the direct run's lines go
+perf_pid=""
+if [ -n "${PERF_OUT:-}" ]; then
+  perf record -F 999 -g -p "$hookd_pid" -o "$PERF_OUT" 2>/dev/null &
+  perf_pid=$!
+  sleep 0.5
+fi
 admin /v1/subscriptions/sink/resume
 wait_lines "$total"
+[ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 read -r first last n conns ids < <(awk '{ if (NR==1) f=$1; l=$1; c[$3]=1; d[$2]=1 } END { printf "%s %s %d %d %d\n", f, l, NR, length(c), length(d) }' "$work/deliveries.log")
 del_rps=$(awk -v a="$first" -v b="$last" -v n="$n" 'BEGIN{printf "%.0f", n/(b-a)}')
 
