@@ -81,6 +81,7 @@ class DeliveryCategory final : public boost::system::error_category {
       case delivery_errc::invalid_request: return "request cannot be encoded";
       case delivery_errc::unsafe_header: return "header value has CR, LF or NUL";
       case delivery_errc::event_missing: return "event missing from storage";
+      case delivery_errc::destination_not_allowed: return "destination not allowed";
     }
     return "unknown delivery error";
   }
@@ -113,6 +114,7 @@ const char* to_string(delivery_errc e) noexcept {
     case delivery_errc::invalid_request: return "invalid_request";
     case delivery_errc::unsafe_header: return "unsafe_header";
     case delivery_errc::event_missing: return "event_missing";
+    case delivery_errc::destination_not_allowed: return "destination_not_allowed";
   }
   return "unknown";
 }

@@ -71,6 +71,7 @@ enum class delivery_errc {
   invalid_request,       // the request cannot be encoded (e.g. an oversized header): never sent
   unsafe_header,         // a header value has CR, LF or NUL: never sent
   event_missing,         // the delivery's event is not in storage: nothing to send
+  destination_not_allowed,  // every resolved address is refused (destination guard): never sent
 };
 
 // Configuration problems (the details go into ConfigError messages).

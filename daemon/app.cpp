@@ -98,6 +98,13 @@ void warn_restart_required(const Config& old, const Config& next) {
   check(old.storage.max_write_queue != next.storage.max_write_queue, "storage.max_write_queue");
   check(old.delivery.connections_per_origin != next.delivery.connections_per_origin,
         "delivery.connections_per_origin");
+  auto ranges = [](const std::vector<Cidr>& list) {
+    std::string out;
+    for (const auto& c : list) out += c.to_string() + ",";
+    return out;
+  };
+  check(ranges(old.delivery.deny_destinations) != ranges(next.delivery.deny_destinations),
+        "delivery.deny_destinations");
   auto admin_addr = [](const Config& c) {
     return c.admin.listen ? c.admin.listen->to_string() : std::string();
   };
@@ -260,6 +267,9 @@ bool App::Impl::open_listener(const ListenAddress& address, bool tls) {
 bool App::Impl::start_delivery() {
   PoolOptions popts;
   popts.connections_per_origin = config->delivery.connections_per_origin;
+  // Config-file subscriptions are the operator's own: private targets are
+  // fine, only [delivery] deny_destinations is refused.
+  popts.destinations.deny = config->delivery.deny_destinations;
   // Outbound connections run on the io threads other than the main one
   // (which runs the scheduler), by origin; with one thread, on it.
   auto pool_executors = io_executors();

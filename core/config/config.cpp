@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core/config/config_reader.hpp"
+#include "core/delivery/destination_guard.hpp"
 
 #ifndef HOOKD_VERSION
 #define HOOKD_VERSION "0.1.0"
@@ -146,10 +147,12 @@ void read_storage(TableReader& root, StorageConfig& storage) {
 
 void read_delivery(TableReader& root, DeliveryConfig& delivery) {
   delivery.user_agent = "hookd/" HOOKD_VERSION;
+  delivery.deny_destinations = default_denied_destinations();
   const toml::table* table = root.table("delivery");
   if (table == nullptr) return;
   TableReader r(root.context(), *table, "delivery",
-                {"max_in_flight", "connections_per_origin", "user_agent"});
+                {"max_in_flight", "connections_per_origin", "user_agent", "deny_destinations"});
+  if (auto cidrs = r.cidr_array("deny_destinations")) delivery.deny_destinations = std::move(*cidrs);
   if (auto n = r.positive_u32("max_in_flight", kMaxInFlight)) delivery.max_in_flight = *n;
   if (auto n = r.positive_u32("connections_per_origin", kMaxConnectionsPerOrigin)) {
     delivery.connections_per_origin = *n;

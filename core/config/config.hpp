@@ -80,6 +80,9 @@ struct DeliveryConfig {
   std::uint32_t max_in_flight = 1024;
   std::uint32_t connections_per_origin = 16;
   std::string user_agent;  // default "hookd/VERSION"
+  // Refused to every subscription at connect time (default: link-local,
+  // where the cloud metadata services answer; set by load_config).
+  std::vector<Cidr> deny_destinations;
 };
 
 struct SourceConfig {

@@ -399,6 +399,21 @@ std::optional<std::uint64_t> TableReader::size(std::string_view key, std::uint64
   return n;
 }
 
+std::optional<std::vector<Cidr>> TableReader::cidr_array(std::string_view key) {
+  auto texts = string_array(key);
+  if (!texts) return std::nullopt;
+  std::vector<Cidr> out;
+  for (std::size_t i = 0; i < texts->size(); ++i) {
+    if (auto cidr = parse_cidr((*texts)[i])) {
+      out.push_back(*cidr);
+      continue;
+    }
+    ctx_.error(element_line(key, i),
+               path_of(key) + "[" + std::to_string(i) + "]: invalid CIDR \"" + (*texts)[i] + "\"");
+  }
+  return out;
+}
+
 std::optional<std::vector<std::string>> TableReader::string_array(
     std::string_view key) {
   const toml::node* node = get(key);

@@ -101,6 +101,9 @@ class TableReader {
   std::optional<Duration> duration(std::string_view key, Duration max = kMaxConfigDuration);
   std::optional<std::uint64_t> size(std::string_view key, std::uint64_t max);  // 1..max
   std::optional<std::vector<std::string>> string_array(std::string_view key);
+  // An array of address ranges ("10.0.0.0/8", "::1/128"); a bad element is
+  // an error naming it, and is left out.
+  std::optional<std::vector<Cidr>> cidr_array(std::string_view key);
   const toml::table* table(std::string_view key);
   std::optional<std::string> secret(std::string_view key);
 

@@ -357,17 +357,7 @@ SourceConfig read_source(ConfigContext& ctx, const toml::table& table,
     }
   }
   src.token = r.secret("token").value_or("");
-  if (auto cidrs = r.string_array("allow_from")) {
-    for (std::size_t i = 0; i < cidrs->size(); ++i) {
-      if (auto cidr = parse_cidr((*cidrs)[i])) {
-        src.allow_from.push_back(*cidr);
-        continue;
-      }
-      ctx.error(r.element_line("allow_from", i),
-                r.path_of("allow_from") + "[" + std::to_string(i) +
-                    "]: invalid CIDR \"" + (*cidrs)[i] + "\"");
-    }
-  }
+  if (auto cidrs = r.cidr_array("allow_from")) src.allow_from = std::move(*cidrs);
   for (std::string_view key : {"type_pointer", "id_pointer"}) {
     std::optional<std::string> pointer = r.string(key);
     if (!pointer) continue;

@@ -101,11 +101,10 @@ std::vector<Cidr> default_denied_destinations() {
 std::optional<std::string> destination_refusal(const DestinationPolicy& policy,
                                                const std::uint8_t* addr, bool v6) {
   if (in_any(policy.deny, addr, v6))
-    return "destination not allowed: " + address_text(addr, v6) + " is in a denied range";
+    return address_text(addr, v6) + " is in a denied range";
   if (!policy.public_only || in_any(policy.allow, addr, v6)) return std::nullopt;
   if (auto reason = non_public_reason(addr, v6))
-    return "destination not allowed: " + std::string(*reason) + " address " +
-           address_text(addr, v6);
+    return std::string(*reason) + " address " + address_text(addr, v6);
   return std::nullopt;
 }
 

@@ -42,8 +42,9 @@ struct DestinationPolicy {
 // fd00:ec2::254 is inside ULA and listed on its own).
 std::vector<Cidr> default_denied_destinations();
 
-// Why connecting to `addr` is refused under `policy` ("destination not
-// allowed: loopback 127.0.0.1"), or nullopt when it is allowed.
+// Why connecting to `addr` is refused under `policy` ("loopback address
+// 127.0.0.1", "169.254.169.254 is in a denied range"), or nullopt when it
+// is allowed. The caller reports it as delivery_errc::destination_not_allowed.
 std::optional<std::string> destination_refusal(const DestinationPolicy& policy,
                                                const std::uint8_t* addr, bool v6);
 

@@ -180,7 +180,7 @@ net::awaitable<Lease> ConnPool::Impl::acquire(Origin& o, Clock::time_point deadl
 
 // The caller has counted the new connection in `connecting`.
 net::awaitable<Lease> ConnPool::Impl::open(Origin& o, Clock::time_point deadline) {
-  auto opened = co_await open_connection(ex, o.url, o.tls.get(), deadline);
+  auto opened = co_await open_connection(ex, o.url, o.tls.get(), deadline, &options.destinations);
   --o.connecting;
   if (!opened.connection) {
     log::info("pool.connect_failed",

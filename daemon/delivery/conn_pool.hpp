@@ -20,6 +20,7 @@
 
 #include "core/config/config.hpp"
 #include "core/errors.hpp"
+#include "core/delivery/destination_guard.hpp"
 #include "core/delivery/outgoing.hpp"
 #include "daemon/http/net.hpp"
 
@@ -40,6 +41,8 @@ struct PoolOptions {
   // their own (nginx keepalive_requests), and close with Connection: close.
   std::uint32_t max_requests_per_connection = 0;
   std::string ca_path;  // system trust store directory override; empty: OpenSSL defaults
+  // Checked on every resolved address before connecting (destination_guard.hpp).
+  DestinationPolicy destinations;
 };
 
 // What one POST produced.

@@ -255,8 +255,9 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     }
   }
   // Never sent: no later attempt could do better.
-  const bool refused =
-      res.error == delivery_errc::event_missing || res.error == delivery_errc::unsafe_header;
+  const bool refused = res.error == delivery_errc::event_missing ||
+                       res.error == delivery_errc::unsafe_header ||
+                       res.error == delivery_errc::destination_not_allowed;
   std::optional<Duration> retry_after;
   if (!res.retry_after.empty()) retry_after = parse_retry_after(res.retry_after, started / 1000);
   AttemptVerdict verdict =

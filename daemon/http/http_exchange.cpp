@@ -189,9 +189,27 @@ void Connection::close() noexcept {
 }
 
 net::awaitable<OpenResult> open_connection(net::any_io_executor ex, const TargetUrl& url,
-                                           ssl::context* tls, Clock::time_point deadline) {
+                                           ssl::context* tls, Clock::time_point deadline,
+                                           const DestinationPolicy* policy) {
   auto resolved = co_await resolve(ex, url.host, url.port, deadline);
   if (resolved.error) co_return OpenResult{nullptr, resolved.error, std::move(resolved.detail)};
+  if (policy) {
+    std::string first_refusal;
+    std::erase_if(resolved.endpoints, [&](const tcp::endpoint& ep) {
+      std::optional<std::string> why;
+      if (ep.address().is_v4()) {
+        auto b = ep.address().to_v4().to_bytes();
+        why = destination_refusal(*policy, b.data(), false);
+      } else {
+        auto b = ep.address().to_v6().to_bytes();
+        why = destination_refusal(*policy, b.data(), true);
+      }
+      if (why && first_refusal.empty()) first_refusal = std::move(*why);
+      return why.has_value();
+    });
+    if (resolved.endpoints.empty())
+      co_return OpenResult{nullptr, delivery_errc::destination_not_allowed, std::move(first_refusal)};
+  }
   auto conn = std::make_unique<Connection>(ex, tls);
   auto& lowest = conn->lowest();
   lowest.expires_at(deadline);

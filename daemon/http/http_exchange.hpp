@@ -8,6 +8,7 @@
 // Threads: the io thread only. A Connection is used by one coroutine at a
 // time (ConnPool hands it out); it must not outlive its io_context.
 
+#include "core/delivery/destination_guard.hpp"
 #include "core/delivery/outgoing.hpp"
 #include "daemon/http/tls_client.hpp"
 
@@ -56,8 +57,12 @@ struct OpenResult {
 
 // Resolves `url.host`, connects and (when `tls` is not null) does the TLS
 // handshake with SNI and host name verification, all before `deadline`.
+// Only resolved addresses `policy` allows are connected to (the check is on
+// the address itself, so a name that re-resolves cannot slip past it); when
+// it refuses them all: destination_not_allowed, the first refusal in detail.
 net::awaitable<OpenResult> open_connection(net::any_io_executor ex, const TargetUrl& url,
-                                           ssl::context* tls, Clock::time_point deadline);
+                                           ssl::context* tls, Clock::time_point deadline,
+                                           const DestinationPolicy* policy = nullptr);
 
 // The body bytes read at most, and kept as the excerpt.
 constexpr std::uint64_t kMaxResponseBody = 1024 * 1024;

@@ -535,3 +535,32 @@ TEST(ConfigTest, ShippedConfigsLoad) {
 
 }  // namespace
 }  // namespace hookd
+
+namespace hookd::config_test {
+
+TEST(ConfigTest, DenyDestinationsDefaultToLinkLocalAndAreReplacedByTheConfig) {
+  ConfigLoad d = load(kServer);
+  ASSERT_TRUE(d.config) << all_errors(d);
+  std::vector<std::string> ranges;
+  for (const auto& c : d.config->delivery.deny_destinations) ranges.push_back(c.to_string());
+  EXPECT_EQ(ranges, (std::vector<std::string>{"169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"}));
+
+  ConfigLoad l = load(std::string(kServer) +
+                      "[delivery]\ndeny_destinations = [\"127.0.0.0/8\", \"10.0.0.0/8\"]\n");
+  ASSERT_TRUE(l.config) << all_errors(l);
+  ASSERT_EQ(l.config->delivery.deny_destinations.size(), 2u);
+  EXPECT_EQ(l.config->delivery.deny_destinations[0].to_string(), "127.0.0.0/8");
+
+  ConfigLoad none = load(std::string(kServer) + "[delivery]\ndeny_destinations = []\n");
+  ASSERT_TRUE(none.config) << all_errors(none);
+  EXPECT_TRUE(none.config->delivery.deny_destinations.empty()) << "the operator may clear it";
+}
+
+TEST(ConfigTest, InvalidDenyDestinationIsNamedByItsIndex) {
+  ConfigLoad l = load(std::string(kServer) +
+                      "[delivery]\ndeny_destinations = [\"10.0.0.0/8\", \"metadata\"]\n");
+  EXPECT_FALSE(l.config);
+  EXPECT_TRUE(has_error(l, 4, "delivery.deny_destinations[1]: invalid CIDR \"metadata\""));
+}
+
+}  // namespace hookd::config_test

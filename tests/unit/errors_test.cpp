@@ -29,6 +29,7 @@ const std::vector<delivery_errc>& all_delivery_codes() {
       delivery_errc::invalid_request,
       delivery_errc::unsafe_header,
       delivery_errc::event_missing,
+      delivery_errc::destination_not_allowed,
   };
   return all;
 }
