@@ -7,6 +7,7 @@
 
 #include "core/formats/parsers.hpp"
 #include "core/text.hpp"
+#include "tests/support/parser_inputs.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -32,8 +33,8 @@
 
 namespace hookd::fuzz {
 
-// A receive time no body carries, so that a fallback to it is visible.
-constexpr std::int64_t kReceivedMs = 1'800'000'000'000;
+using test::kReceivedMs;
+using test::make_meta;
 
 // The time a parser takes from a field, or the receive time when it is not
 // a representable RFC 3339 time.
@@ -68,19 +69,7 @@ class InputReader {
   std::string_view rest_;
 };
 
-inline SourceConfig make_source(Format format) {
-  SourceConfig source;
-  source.name = "fuzz";
-  source.format = format;
-  return source;
-}
-
-inline RequestMeta make_meta() {
-  RequestMeta meta;
-  meta.received_ms = kReceivedMs;
-  meta.content_type = "application/json";
-  return meta;
-}
+inline SourceConfig make_source(Format format) { return test::make_source("fuzz", format); }
 
 // Equal JSON values, except that doubles may differ in the last few bits:
 // Boost.JSON 1.81 does not round every decimal correctly ("39811e70" parses

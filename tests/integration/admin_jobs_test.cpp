@@ -14,17 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A MinIO body of `n` records with keys PREFIX-0 .. PREFIX-(n-1).
-std::string minio_records(const std::string& prefix, int n) {
-  std::string body = R"({"Records":[)";
-  for (int i = 0; i < n; ++i) {
-    if (i) body += ',';
-    body += R"({"eventName":"s3:ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":")" +
-            prefix + "-" + std::to_string(i) + R"("}}})";
-  }
-  return body + "]}";
-}
-
 class AdminJobsTest : public AdminTest {
  protected:
   // "s" takes the MinIO events (paused, so the test's deliveries stay

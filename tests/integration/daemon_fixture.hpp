@@ -65,6 +65,17 @@ events = ["dataset.*"]
 )";
 }
 
+// A MinIO body of `n` records with keys PREFIX-0 .. PREFIX-(n-1).
+inline std::string minio_records(const std::string& prefix, int n) {
+  std::string body = R"({"Records":[)";
+  for (int i = 0; i < n; ++i) {
+    if (i) body += ',';
+    body += R"({"eventName":"s3:ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":")" +
+            prefix + "-" + std::to_string(i) + R"("}}})";
+  }
+  return body + "]}";
+}
+
 class DaemonTest : public ::testing::Test {
  protected:
   void start_with(const std::string& config_text, std::vector<std::string> env = {}) {

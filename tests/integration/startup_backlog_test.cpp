@@ -15,17 +15,6 @@ class StartupBacklogTest : public AdminTest {
   SinkServer sink_;
 };
 
-// A MinIO body of `n` records with keys PREFIX-0 .. PREFIX-(n-1).
-std::string minio_records(const std::string& prefix, int n) {
-  std::string body = R"({"Records":[)";
-  for (int i = 0; i < n; ++i) {
-    if (i) body += ',';
-    body += R"({"eventName":"s3:ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":")" +
-            prefix + "-" + std::to_string(i) + R"("}}})";
-  }
-  return body + "]}";
-}
-
 TEST_F(StartupBacklogTest, IngestDuringLoadAndEveryDeliveryExactlyOnce) {
   constexpr int kRequests = 120, kRecords = 100;  // 12,000 pending deliveries
   start_admin(sink_sub("s", http_url(sink_), "\"s3:ObjectCreated:*\""));

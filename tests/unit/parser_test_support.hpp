@@ -4,6 +4,7 @@
 // way the ingest path does (strict JSON, then the source's format).
 
 #include "core/formats/parsers.hpp"
+#include "tests/support/parser_inputs.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,10 +19,6 @@
 #endif
 
 namespace hookd::test {
-
-// A receive time far from every sample's own time, so that a test can tell
-// which of the two an event got.
-constexpr std::int64_t kReceivedMs = 1'800'000'000'000;
 
 inline std::string data_path(std::string_view relative) {
   return std::string(HOOKD_TEST_DATA_DIR) + "/" + std::string(relative);
@@ -39,19 +36,6 @@ inline std::string read_data_file(std::string_view relative) {
   return bytes.str();
 }
 
-inline SourceConfig make_source(std::string name, Format format) {
-  SourceConfig source;
-  source.name = std::move(name);
-  source.format = format;
-  return source;
-}
-
-inline RequestMeta make_meta() {
-  RequestMeta meta;
-  meta.received_ms = kReceivedMs;
-  meta.content_type = "application/json";
-  return meta;
-}
 
 // parse_json, then parse_events; a JSON error comes back as malformed_json.
 inline ParseOutcome parse(const SourceConfig& source, std::string_view raw,
