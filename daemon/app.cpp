@@ -98,12 +98,7 @@ void warn_restart_required(const Config& old, const Config& next) {
   check(old.storage.max_write_queue != next.storage.max_write_queue, "storage.max_write_queue");
   check(old.delivery.connections_per_origin != next.delivery.connections_per_origin,
         "delivery.connections_per_origin");
-  auto ranges = [](const std::vector<Cidr>& list) {
-    std::string out;
-    for (const auto& c : list) out += c.to_string() + ",";
-    return out;
-  };
-  check(ranges(old.delivery.deny_destinations) != ranges(next.delivery.deny_destinations),
+  check(old.delivery.deny_destinations != next.delivery.deny_destinations,
         "delivery.deny_destinations");
   auto admin_addr = [](const Config& c) {
     return c.admin.listen ? c.admin.listen->to_string() : std::string();

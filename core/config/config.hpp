@@ -29,6 +29,7 @@ struct Cidr {
   // `addr` is 4 bytes (v4) or 16 bytes (v6).
   bool contains(const std::uint8_t* addr, bool addr_v6) const noexcept;
   std::string to_string() const;
+  bool operator==(const Cidr&) const = default;
 };
 
 // "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80".
