@@ -17,6 +17,7 @@ const char* to_string(DeliveryState s) noexcept {
     case DeliveryState::pending: return "pending";
     case DeliveryState::delivered: return "delivered";
     case DeliveryState::dead: return "dead";
+    case DeliveryState::cancelled: return "cancelled";
   }
   return "pending";
 }

@@ -45,7 +45,9 @@ struct RequestMeta {
   std::int64_t received_ms = 0;
 };
 
-enum class DeliveryState : std::uint8_t { pending = 0, delivered = 1, dead = 2 };
+// cancelled: its subscription was deleted while it was pending; final, like
+// delivered, and never sent again.
+enum class DeliveryState : std::uint8_t { pending = 0, delivered = 1, dead = 2, cancelled = 3 };
 
 // One event's delivery to one subscription. Retry state lives here so that
 // it survives restarts.

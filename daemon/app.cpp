@@ -2,6 +2,7 @@
 
 #include "core/clock.hpp"
 #include "daemon/admin/admin_handler.hpp"
+#include "daemon/admin/subscription_registry.hpp"
 #include "daemon/delivery/conn_pool.hpp"
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/http/http_server.hpp"
@@ -55,8 +56,11 @@ HttpServerOptions server_options(const ServerConfig& c) {
 }
 
 // Admin requests are small JSON; the body, timeouts and caps stay tight.
+constexpr std::uint64_t kMaxAdminBody = 64 * 1024;
+
 HttpServerOptions admin_options(const AdminConfig& c) {
   HttpServerOptions opts;
+  opts.max_body = kMaxAdminBody;
   opts.max_connections = c.max_connections;
   opts.max_connections_per_ip = c.max_connections_per_ip;
   return opts;
@@ -100,6 +104,8 @@ void warn_restart_required(const Config& old, const Config& next) {
         "delivery.connections_per_origin");
   check(old.delivery.deny_destinations != next.delivery.deny_destinations,
         "delivery.deny_destinations");
+  check(old.admin.allow_destinations != next.admin.allow_destinations,
+        "admin.allow_destinations");
   auto admin_addr = [](const Config& c) {
     return c.admin.listen ? c.admin.listen->to_string() : std::string();
   };
@@ -130,6 +136,9 @@ struct App::Impl {
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<AdminHandler> admin;
   std::unique_ptr<HttpServer> admin_server;
+  // API subscriptions; `config` is its effective config (the file's plus
+  // theirs). Destroyed first: it holds a timer of ioc and uses the store.
+  std::unique_ptr<SubscriptionRegistry> registry;
   bool ready = false;  // /readyz: storage open, config loaded, listeners bound, not stopping
   net::signal_set signals{ioc, SIGTERM, SIGINT, SIGHUP};
   bool stopping = false;
@@ -265,6 +274,8 @@ bool App::Impl::start_delivery() {
   // Config-file subscriptions are the operator's own: private targets are
   // fine, only [delivery] deny_destinations is refused.
   popts.destinations.deny = config->delivery.deny_destinations;
+  // API subscriptions reach public addresses only, and these ranges.
+  popts.destinations.allow = config->admin.allow_destinations;
   // Outbound connections run on the io threads other than the main one
   // (which runs the scheduler), by origin; with one thread, on it.
   auto pool_executors = io_executors();
@@ -351,16 +362,20 @@ net::awaitable<void> App::Impl::reload_once() {
                                        {"key", f.loaded.config->server.tls->key_file},
                                        {"error", f.tls_error}});
     }
+    if (auto clashes = registry->conflicts(*f.loaded.config); !clashes.empty()) {
+      for (const auto& c : clashes) log::error("config.invalid", {{"error", c}});
+      log::warn("config.reload_rejected", {{"file", config->file}, {"errors", clashes.size()}});
+      sd_notifyf(0, "READY=1\nSTATUS=reload rejected: %zu conflicts with API subscriptions; old config running",
+                 clashes.size());
+      continue;
+    }
     if (!f.tls_error.empty() || !apply_server(*f.loaded.config, f.tls)) {
       log::warn("config.reload_rejected", {{"file", config->file}});
       sd_notify(0, "READY=1\nSTATUS=reload rejected: listener or TLS failed; old config running");
       continue;
     }
     warn_restart_required(*config, *f.loaded.config);
-    config = f.loaded.config;
-    ingest->set_config(config);
-    scheduler->set_config(config);
-    if (admin) admin->set_config(config);
+    registry->set_file_config(f.loaded.config);  // applies the new effective config
     log::info("config.reloaded",
               {{"file", config->file}, {"subscriptions", config->subscriptions.size()}});
     sd_notify(0, "READY=1\nSTATUS=running");
@@ -467,7 +482,7 @@ void App::Impl::run_maintenance() {
 bool App::Impl::open_admin() {
   if (!config->admin.listen) return true;
   admin = std::make_unique<AdminHandler>(*store, *reader, *scheduler, *ingest, *pool, config,
-                                         [this] { return ready; });
+                                         [this] { return ready; }, registry.get());
   AdminHandler* handler = admin.get();
   admin_server = std::make_unique<HttpServer>(
       ioc, admin_options(config->admin),
@@ -504,10 +519,27 @@ int App::run() {
     Impl& m;
     ~JoinWorkers() { m.stop_workers(); }
   } join_workers{m};
+  m.registry = std::make_unique<SubscriptionRegistry>(m.ioc.get_executor(), *m.store, *m.reader,
+                                                      m.config);
+  if (auto ec = m.registry->load()) {
+    log::error("subscription.load_failed", {{"error", ec.message()}});
+    return 1;
+  }
+  m.config = m.registry->effective();
   m.ingest = std::make_unique<IngestHandler>(*m.store, m.config);
   if (!m.start_delivery()) return 1;
   if (!m.open_listeners()) return 1;
   if (!m.open_admin()) return 1;
+  // From now on each change of the API subscriptions (or a reload) takes
+  // effect everywhere at once.
+  m.registry->set_apply([&m](std::shared_ptr<const Config> next) {
+    m.config = next;
+    m.ingest->set_config(next);
+    m.scheduler->set_config(next);
+    if (m.admin) m.admin->set_config(next);
+  });
+  m.registry->set_on_removed([&m](const std::string& name) { m.scheduler->forget_subscription(name); });
+  m.registry->resume_deletes();
   m.ready = true;
   m.maintenance = std::thread([&m] { m.run_maintenance(); });
   m.wait_signal();

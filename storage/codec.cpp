@@ -196,7 +196,7 @@ result<Delivery> decode_delivery(std::string_view bytes) {
   d.event_id = r.string();
   d.subscription = r.string();
   std::uint8_t state = r.byte();
-  if (state > static_cast<std::uint8_t>(DeliveryState::dead)) return invalid();
+  if (state > static_cast<std::uint8_t>(DeliveryState::cancelled)) return invalid();
   d.state = static_cast<DeliveryState>(state);
   d.attempts = r.varint32();
   d.next_attempt_ms = r.signed_varint();

@@ -72,6 +72,9 @@ class Database {
   rocksdb::ColumnFamilyHandle* subscriptions() const noexcept {
     return handles_[7];
   }
+  rocksdb::ColumnFamilyHandle* api_subscriptions() const noexcept {
+    return handles_[8];
+  }
   rocksdb::ColumnFamilyHandle* default_cf() const noexcept {
     return handles_[0];
   }

@@ -12,7 +12,8 @@ namespace hookd::storage {
 namespace {
 
 constexpr DeliveryState kStates[] = {
-    DeliveryState::pending, DeliveryState::delivered, DeliveryState::dead};
+    DeliveryState::pending, DeliveryState::delivered, DeliveryState::dead,
+    DeliveryState::cancelled};
 
 // Index keys per rebuild write: bounds the batch's memory.
 constexpr int kRebuildChunk = 4096;
@@ -155,7 +156,7 @@ count_deliveries(Database& db, const rocksdb::Snapshot* snapshot) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     StateIndexEntry entry;
     if (!parse_state_index_key(view(it->key()), &entry) ||
-        entry.state > byte_of(DeliveryState::dead))
+        entry.state > byte_of(DeliveryState::cancelled))
       return error_code(storage_errc::invalid_record);
     ++out[{std::string(entry.subscription),
            static_cast<DeliveryState>(entry.state)}];

@@ -102,6 +102,18 @@ class EventStore {
   virtual error_code put_subscription_state(std::string name, SubscriptionState state,
                                             Done done) = 0;
 
+  // Each delivery that is still pending becomes cancelled, with `reason` as
+  // its last error; one that is not pending any more (delivered or dead by an
+  // attempt that raced the cancel) is left as it is. One unit per id.
+  virtual error_code cancel(std::vector<std::string> ids, std::int64_t now_ms, std::string reason,
+                            Done done) = 0;
+
+  // Subscriptions created over the admin API: name -> the daemon's own
+  // document (opaque here). A put replaces; an erase also drops the name's
+  // SubscriptionState. One unit each.
+  virtual error_code put_api_subscription(std::string name, std::string document, Done done) = 0;
+  virtual error_code erase_api_subscription(std::string name, Done done) = 0;
+
   // --- Reads (any thread) ---
 
   // Event id stored under (source, key), unless absent or older than the
@@ -127,6 +139,8 @@ class EventStore {
   // In name order.
   virtual result<std::vector<std::pair<std::string, SubscriptionState>>>
   load_subscription_states() = 0;
+  // Every API subscription document, in name order.
+  virtual result<std::vector<std::pair<std::string, std::string>>> load_api_subscriptions() = 0;
 
   // A consistent view taken now, to be read later on any (one) thread: what
   // the daemon loads at start without making its listeners wait. Whatever

@@ -38,6 +38,14 @@ class GroupWriter::Group {
         ec = put(writer_.db_.subscriptions(), request.subscription,
                  encode_subscription_state(request.state));
         break;
+      case Request::Kind::api_subscription:
+        if (request.document) {
+          ec = put(writer_.db_.api_subscriptions(), request.subscription, *request.document);
+        } else {
+          ec = erase(writer_.db_.api_subscriptions(), request.subscription);
+          if (!ec) ec = erase(writer_.db_.subscriptions(), request.subscription);
+        }
+        break;
       case Request::Kind::job:
         break;  // process() runs jobs; they never reach a group
     }
@@ -137,6 +145,10 @@ class GroupWriter::Group {
       auto prev = previous(t.delivery_id, staged);
       if (!prev) return prev.error();
       auto next = apply_transition(*prev, t);
+      // A cancel is "no longer pending": one that an attempt's outcome beat is done.
+      if (!next && t.kind == Transition::Kind::cancel &&
+          next.error() == storage_errc::invalid_transition)
+        continue;
       if (!next) return next.error();
       if (auto ec = put_changed(*prev, *next, t.attempt)) return ec;
       staged.insert_or_assign(t.delivery_id, std::move(*next));
@@ -242,6 +254,16 @@ error_code GroupWriter::put_subscription_state(std::string name,
   r.kind = Request::Kind::subscription;
   r.subscription = std::move(name);
   r.state = std::move(state);
+  r.done = std::move(done);
+  return enqueue(std::move(r), 1);
+}
+
+error_code GroupWriter::put_api_subscription(std::string name,
+                                             std::optional<std::string> document, Done done) {
+  Request r;
+  r.kind = Request::Kind::api_subscription;
+  r.subscription = std::move(name);
+  r.document = std::move(document);
   r.done = std::move(done);
   return enqueue(std::move(r), 1);
 }

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,6 +59,9 @@ class GroupWriter {
   error_code transition(std::vector<Transition> transitions, Done done);
   error_code put_subscription_state(std::string name, SubscriptionState state,
                                     Done done);
+  // Store::put_api_subscription(), or erase_api_subscription() for nullopt.
+  error_code put_api_subscription(std::string name, std::optional<std::string> document,
+                                  Done done);
   // Queues a job; never busy. storage_errc::closed after stop().
   error_code post(Job job);
 
@@ -75,13 +79,14 @@ class GroupWriter {
 
  private:
   struct Request {
-    enum class Kind { ingest, update, transition, subscription, job };
+    enum class Kind { ingest, update, transition, subscription, api_subscription, job };
     Kind kind = Kind::job;
     std::vector<IngestRecord> records;           // ingest
     std::vector<Store::DeliveryUpdate> updates;  // update
     std::vector<Transition> transitions;         // transition
     std::string subscription;                    // subscription
     SubscriptionState state;                     // subscription
+    std::optional<std::string> document;         // api_subscription; nullopt: erase
     Done done;
     Job job;
   };

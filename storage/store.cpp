@@ -125,6 +125,37 @@ error_code Store::requeue(std::vector<std::string> ids, std::int64_t now_ms, Don
   return impl_->writer->transition(std::move(ts), std::move(done));
 }
 
+error_code Store::cancel(std::vector<std::string> ids, std::int64_t now_ms, std::string reason,
+                         Done done) {
+  std::vector<Transition> ts;
+  ts.reserve(ids.size());
+  for (std::string& id : ids) {
+    ts.push_back(outcome(Transition::Kind::cancel, std::move(id), now_ms, std::nullopt));
+    ts.back().last_error = reason;
+  }
+  return impl_->writer->transition(std::move(ts), std::move(done));
+}
+
+error_code Store::put_api_subscription(std::string name, std::string document, Done done) {
+  return impl_->writer->put_api_subscription(std::move(name), std::move(document),
+                                             std::move(done));
+}
+
+error_code Store::erase_api_subscription(std::string name, Done done) {
+  return impl_->writer->put_api_subscription(std::move(name), std::nullopt, std::move(done));
+}
+
+result<std::vector<std::pair<std::string, std::string>>> Store::load_api_subscriptions() {
+  Database& db = *impl_->db;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.db().NewIterator(rocksdb::ReadOptions(), db.api_subscriptions()));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    out.emplace_back(std::string(view(it->key())), std::string(view(it->value())));
+  if (auto ec = to_error_code(it->status())) return ec;
+  return out;
+}
+
 result<std::vector<Attempt>> Store::attempts_of(std::string_view delivery_id) {
   Database& db = *impl_->db;
   std::string prefix = attempts_prefix(delivery_id);

@@ -10,7 +10,8 @@
 // and all that startup_view() reads of a pending delivery),
 // "attempts" (delivery id \0 attempt number -> attempt), "by_state" (state +
 // subscription \0 delivery id -> empty; the index list_deliveries() and
-// count_deliveries() read) and "subscriptions" (name -> state). Both indexes
+// count_deliveries() read), "subscriptions" (name -> state) and
+// "api_subscriptions" (name -> the daemon's document of an API subscription). Both indexes
 // change in the same batch as the deliveries they index; opening a database
 // written before by_state existed builds that index once (delivery_index.hpp).
 //
@@ -140,6 +141,12 @@ class Store final : public EventStore {
                                     Done done) override;
   result<std::vector<std::pair<std::string, SubscriptionState>>>
   load_subscription_states() override;
+
+  error_code cancel(std::vector<std::string> ids, std::int64_t now_ms, std::string reason,
+                    Done done) override;
+  error_code put_api_subscription(std::string name, std::string document, Done done) override;
+  error_code erase_api_subscription(std::string name, Done done) override;
+  result<std::vector<std::pair<std::string, std::string>>> load_api_subscriptions() override;
 
   // Deliveries in id order with id > after, at most `limit`, filtered by
   // subscription (empty: any) and state (nullopt: any). Served from a

@@ -10,6 +10,7 @@ const char* to_string(Transition::Kind kind) noexcept {
     case Transition::Kind::retry: return "schedule_retry";
     case Transition::Kind::dead: return "mark_dead";
     case Transition::Kind::requeue: return "requeue";
+    case Transition::Kind::cancel: return "cancel";
   }
   return "unknown";
 }
@@ -18,11 +19,18 @@ result<Delivery> apply_transition(const Delivery& stored, const Transition& t) {
   Delivery d = stored;
   d.updated_ms = t.now_ms;
   if (t.kind == Transition::Kind::requeue) {
-    // Delivered is final: nothing is left to send.
-    if (stored.state == DeliveryState::delivered) return error_code(storage_errc::invalid_transition);
+    // Delivered and cancelled are final: nothing is left to send, or no one to send it to.
+    if (stored.state == DeliveryState::delivered || stored.state == DeliveryState::cancelled)
+      return error_code(storage_errc::invalid_transition);
     d.state = DeliveryState::pending;
     d.next_attempt_ms = t.now_ms;
     d.attempt_base = stored.attempts;
+    return d;
+  }
+  if (t.kind == Transition::Kind::cancel) {
+    if (stored.state != DeliveryState::pending) return error_code(storage_errc::invalid_transition);
+    d.state = DeliveryState::cancelled;
+    d.last_error = t.last_error;
     return d;
   }
   // The other kinds record the outcome of an attempt, which only a pending
@@ -44,7 +52,8 @@ result<Delivery> apply_transition(const Delivery& stored, const Transition& t) {
       d.state = DeliveryState::dead;
       d.last_error = t.last_error;
       break;
-    case Transition::Kind::requeue: break;  // handled above
+    case Transition::Kind::requeue:
+    case Transition::Kind::cancel: break;  // handled above
   }
   return d;
 }

@@ -23,6 +23,7 @@ struct Transition {
     retry,      // pending -> pending, due at next_attempt_ms (a 410 too: due now)
     dead,       // pending -> dead
     requeue,    // pending or dead -> pending, due at now_ms, fresh attempt budget
+    cancel,     // pending -> cancelled (its subscription was deleted); last_error = reason
   };
   Kind kind = Kind::delivered;
   std::string delivery_id;
@@ -34,13 +35,14 @@ struct Transition {
   std::optional<Attempt> attempt;
 };
 
-// "mark_delivered", "schedule_retry", "mark_dead", "requeue": the verb's name,
+// "mark_delivered", "schedule_retry", "mark_dead", "requeue", "cancel": the verb's name,
 // for logs.
 const char* to_string(Transition::Kind kind) noexcept;
 
 // The delivery after `t` is applied to `stored`. Refuses with
 // storage_errc::invalid_transition when stored.state does not allow the kind
-// (only requeue leaves a dead delivery, nothing leaves a delivered one), and
+// (only requeue leaves a dead delivery, nothing leaves a delivered or
+// cancelled one), and
 // with storage_errc::attempt_mismatch when t.attempt's number is not
 // stored.attempts + 1. An attempt-making kind sets attempts to the attempt's
 // number, or to stored.attempts + 1 without a record; every kind sets

@@ -40,6 +40,7 @@ constexpr std::uint32_t kMaxQueue = 1U << 24;
 constexpr std::uint32_t kMaxInFlight = 1'000'000;
 constexpr std::uint32_t kMaxConnectionsPerOrigin = 10'000;
 constexpr std::uint32_t kMaxThreads = 256;
+constexpr std::uint32_t kMaxApiSubscriptions = 100000;
 
 // max_connections and max_connections_per_ip of [server] or [admin].
 void read_connection_caps(TableReader& r, std::uint32_t& total, std::uint32_t& per_ip) {
@@ -108,8 +109,12 @@ void read_admin(TableReader& root, AdminConfig& admin,
   const toml::table* table = root.table("admin");
   if (table == nullptr) return;
   TableReader r(root.context(), *table, "admin",
-                {"listen", "token", "max_connections", "max_connections_per_ip"});
+                {"listen", "token", "read_token", "max_connections", "max_connections_per_ip",
+                 "max_subscriptions", "allow_destinations"});
   read_connection_caps(r, admin.max_connections, admin.max_connections_per_ip);
+  if (auto n = r.positive_u32("max_subscriptions", kMaxApiSubscriptions))
+    admin.max_subscriptions = *n;
+  if (auto cidrs = r.cidr_array("allow_destinations")) admin.allow_destinations = std::move(*cidrs);
   if (auto text = r.string("listen")) {
     admin.listen = read_listen(root.context(), r.line_of("listen"),
                                r.path_of("listen"), *text);
@@ -122,6 +127,9 @@ void read_admin(TableReader& root, AdminConfig& admin,
     }
   }
   admin.token = r.secret("token").value_or("");
+  admin.read_token = r.secret("read_token").value_or("");
+  if (!admin.read_token.empty() && admin.read_token == admin.token)
+    r.error("read_token", "must differ from token");
 }
 
 void read_storage(TableReader& root, StorageConfig& storage) {
@@ -255,18 +263,22 @@ void check_subscriptions(ConfigContext& ctx,
           source_names.end()) {
         continue;
       }
-      std::string message = path + ".sources[" + std::to_string(k) +
-                            "]: unknown source \"" + name + "\"";
-      std::string_view suggestion = closest_key(name, source_names);
-      if (!suggestion.empty()) {
-        message += "; did you mean '" + std::string(suggestion) + "'?";
-      }
-      ctx.error(line_of((*node->as_array())[k]), std::move(message));
+      ctx.error(line_of((*node->as_array())[k]),
+                path + ".sources[" + std::to_string(k) + "]: " +
+                    unknown_source_message(name, source_names));
     }
   }
 }
 
 }  // namespace
+
+std::string unknown_source_message(std::string_view name,
+                                   std::span<const std::string_view> known) {
+  std::string message = "unknown source \"" + std::string(name) + "\"";
+  std::string_view suggestion = closest_key(name, known);
+  if (!suggestion.empty()) message += "; did you mean '" + std::string(suggestion) + "'?";
+  return message;
+}
 
 const SourceConfig* Config::find_source(std::string_view name) const noexcept {
   for (const SourceConfig& s : sources) {

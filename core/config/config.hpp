@@ -61,8 +61,15 @@ struct ServerConfig {
 struct AdminConfig {
   std::optional<ListenAddress> listen;
   std::string token;  // resolved secret; empty: admin /v1 disabled
+  std::string read_token;  // resolved secret; empty: none. GET and HEAD only
   std::uint32_t max_connections = 64;
   std::uint32_t max_connections_per_ip = 32;
+  // Subscriptions created over the API, at most (config-file ones do not count).
+  std::uint32_t max_subscriptions = 1000;
+  // Ranges API subscriptions may deliver to despite being non-public
+  // (core/delivery/destination_guard.hpp); [delivery] deny_destinations
+  // still wins.
+  std::vector<Cidr> allow_destinations;
 };
 
 enum class SyncMode { group, none };
@@ -124,6 +131,11 @@ struct TlsClientConfig {
 
 enum class BodyMode { original, cloudevents };
 
+// Where a subscription comes from: the config file (the operator's own, may
+// reach private addresses) or the admin API (stored in the database, public
+// destinations only unless [admin] allow_destinations opens a range).
+enum class SubscriptionOrigin { config, api };
+
 struct SubscriptionConfig {
   std::string name;
   std::string url;
@@ -141,6 +153,12 @@ struct SubscriptionConfig {
   bool enabled = true;
   std::optional<TlsClientConfig> tls;
   int line = 0;
+  SubscriptionOrigin origin = SubscriptionOrigin::config;
+  // API subscriptions only: owner and tenant tags, and when they were
+  // created and last changed (Unix ms).
+  std::map<std::string, std::string> labels;
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;
 };
 
 struct Config {
@@ -178,5 +196,9 @@ std::optional<Duration> parse_duration(std::string_view s);  // "250ms", "10s", 
 std::optional<std::uint64_t> parse_size(std::string_view s);  // "1MiB", "512KiB", "1GB", "100"
 std::optional<Cidr> parse_cidr(std::string_view s);           // "10.0.0.0/8", "::1/128", "127.0.0.1"
 std::optional<ListenAddress> parse_listen(std::string_view s);
+// "10s", "1h", "3650d": the largest unit that writes `d` exactly.
+std::string format_duration(Duration d);
+// "64MiB", "512KiB", "100B".
+std::string format_size(std::uint64_t bytes);
 
 }  // namespace hookd

@@ -80,6 +80,10 @@ void ConfigContext::error(int line, std::string message) {
 
 std::optional<std::string> ConfigContext::resolve_secret(
     std::string_view raw, int line, const std::string& path) {
+  if (literal_secrets_ && (raw.starts_with("env:") || raw.starts_with("file:"))) {
+    error(line, path + ": \"env:\" and \"file:\" references are read only from the config file");
+    return std::nullopt;
+  }
   if (raw.starts_with("env:")) {
     std::string name(raw.substr(4));
     if (name.empty()) {

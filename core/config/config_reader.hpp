@@ -25,10 +25,6 @@ namespace hookd {
 // name it where they are read.
 inline constexpr Duration kMaxConfigDuration{3650LL * 24 * 3600 * 1000};
 
-// "10s", "1h", "3650d": the largest unit that writes `d` exactly.
-std::string format_duration(Duration d);
-// "64MiB", "512KiB", "100B".
-std::string format_size(std::uint64_t bytes);
 
 // The state of one load: the file name used in messages, the directory that
 // relative "file:" secrets resolve against, and every error so far. Lives
@@ -49,6 +45,11 @@ class ConfigContext {
   std::optional<std::string> resolve_secret(std::string_view raw, int line,
                                             const std::string& path);
 
+  // Secrets from the admin API are taken literally: "env:" and "file:"
+  // references would let an API client read the daemon's environment or
+  // files into a header; they are refused.
+  void set_literal_secrets(bool literal) noexcept { literal_secrets_ = literal; }
+
   // Converts a TOML value to JSON (dates and times become strings). NaN and
   // infinities are errors under `path`.
   std::optional<boost::json::value> to_json(const toml::node& node,
@@ -58,9 +59,13 @@ class ConfigContext {
   std::string file_;
   std::filesystem::path base_dir_;
   std::vector<ConfigError> errors_;
+  bool literal_secrets_ = false;
 };
 
 int line_of(const toml::node& node) noexcept;
+// "unknown source \"x\"; did you mean 'y'?" for a subscription's sources.
+std::string unknown_source_message(std::string_view name,
+                                   std::span<const std::string_view> known);
 const char* type_name(const toml::node& node) noexcept;
 // The closest of `candidates` within edit distance 2, or empty.
 std::string_view closest_key(std::string_view key,
@@ -137,5 +142,10 @@ SourceConfig read_source(ConfigContext& ctx, const toml::table& table,
 SubscriptionConfig read_subscription(ConfigContext& ctx,
                                      const toml::table& table,
                                      std::size_t index);
+// The same with messages under `path` (empty: bare keys, as the admin API
+// names JSON fields: "retry.base: ...").
+SubscriptionConfig read_subscription_at(ConfigContext& ctx,
+                                        const toml::table& table,
+                                        std::string path);
 
 }  // namespace hookd

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/config/api_subscription.hpp"
 #include "core/config/config_reader.hpp"
 #include "core/text.hpp"
 
@@ -33,9 +34,7 @@ std::string read_name(TableReader& r) {
   }
   std::optional<std::string> name = r.string("name");
   if (!name) return {};
-  if (!valid_name(*name)) {
-    r.error("name", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
-  }
+  if (!valid_name(*name)) r.error("name", check_subscription_name(*name));
   return *name;
 }
 
@@ -329,6 +328,11 @@ void read_client_tls(TableReader& r, SubscriptionConfig& sub) {
 
 }  // namespace
 
+std::string check_subscription_name(std::string_view name) {
+  if (valid_name(name)) return {};
+  return "must be 1 to 64 characters of A-Z a-z 0-9 . _ -";
+}
+
 std::string element_path(std::string_view kind, std::size_t index,
                          const toml::table& table) {
   const toml::node* name = table.get("name");
@@ -374,7 +378,13 @@ SourceConfig read_source(ConfigContext& ctx, const toml::table& table,
 SubscriptionConfig read_subscription(ConfigContext& ctx,
                                      const toml::table& table,
                                      std::size_t index) {
-  TableReader r(ctx, table, element_path("subscription", index, table),
+  return read_subscription_at(ctx, table, element_path("subscription", index, table));
+}
+
+SubscriptionConfig read_subscription_at(ConfigContext& ctx,
+                                        const toml::table& table,
+                                        std::string path) {
+  TableReader r(ctx, table, std::move(path),
                 {"name", "url", "events", "sources", "filter", "secret",
                  "headers", "basic_auth", "body", "extra", "timeout", "retry",
                  "max_in_flight", "enabled", "tls"});

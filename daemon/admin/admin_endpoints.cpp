@@ -32,6 +32,7 @@ std::optional<DeliveryState> parse_state(std::string_view s) {
   if (s == "pending") return DeliveryState::pending;
   if (s == "delivered") return DeliveryState::delivered;
   if (s == "dead") return DeliveryState::dead;
+  if (s == "cancelled") return DeliveryState::cancelled;
   return std::nullopt;
 }
 
@@ -41,19 +42,6 @@ boost::json::value next_or_null(std::optional<std::string> next) {
 }
 
 }  // namespace
-
-Response AdminHandler::list_subscriptions() const {
-  boost::json::array subs;
-  for (const auto& s : scheduler_.subscriptions()) subs.push_back(subscription_json(s));
-  return json_response(http::status::ok, boost::json::object{{"subscriptions", std::move(subs)}});
-}
-
-Response AdminHandler::get_subscription(const std::string& name) const {
-  auto s = scheduler_.subscription(name);
-  if (!s) return error_response(http::status::not_found, "no such subscription");
-  return json_response(http::status::ok,
-                       boost::json::object{{"subscription", subscription_json(*s)}});
-}
 
 namespace {
 
@@ -183,7 +171,7 @@ net::awaitable<Response> AdminHandler::list_deliveries(boost::urls::params_view 
   std::optional<DeliveryState> state;
   if (auto s = query.get("state")) {
     state = parse_state(*s);
-    if (!state) co_return bad_request("state must be pending, delivered or dead");
+    if (!state) co_return bad_request("state must be pending, delivered, dead or cancelled");
   }
   storage::EventStore* store = &store_;
   auto read = [store, sub = std::string(query.get("subscription").value_or("")), state,

@@ -36,7 +36,8 @@ Response status_json(http::status status, std::string_view text, std::string_vie
 
 AdminHandler::AdminHandler(storage::EventStore& store, StorageReader& reader,
                            DeliveryScheduler& scheduler, IngestHandler& ingest, ConnPool& pool,
-                           std::shared_ptr<const Config> config, std::function<bool()> ready)
+                           std::shared_ptr<const Config> config, std::function<bool()> ready,
+                           SubscriptionRegistry* registry)
     : store_(store),
       reader_(reader),
       scheduler_(scheduler),
@@ -44,6 +45,7 @@ AdminHandler::AdminHandler(storage::EventStore& store, StorageReader& reader,
       pool_(pool),
       config_(std::move(config)),
       ready_(std::move(ready)),
+      registry_(registry),
       jobs_(scheduler) {}
 
 net::awaitable<Response> AdminHandler::handle(Request& req, const ClientInfo& client) {
@@ -113,12 +115,64 @@ std::optional<Response> AdminHandler::authorize(const http::request_header<>& re
     return unauthorized("Authorization: Bearer TOKEN required");
   }
   auto given = bearer_token(std::string_view(it->value().data(), it->value().size()));
-  if (!given || !secret_equals(*given, token)) {
+  const std::string& read_token = config_->admin.read_token;
+  const bool full = given && secret_equals(*given, token);
+  const bool read_only = given && !full && !read_token.empty() && secret_equals(*given, read_token);
+  if (!full && !read_only) {
     log::warn("admin.unauthorized",
               {{"client", client.address.to_string()}, {"reason", "wrong token"}});
     return unauthorized("wrong token");
   }
+  if (read_only && req.method() != http::verb::get && req.method() != http::verb::head) {
+    log::info("admin.forbidden", {{"client", client.address.to_string()}, {"reason", "read token"}});
+    return error_response(http::status::forbidden, "the read-only token allows GET and HEAD only");
+  }
   return std::nullopt;
+}
+
+net::awaitable<Response> AdminHandler::subscriptions_endpoint(const Request& req,
+                                                              const std::vector<std::string>& segs,
+                                                              boost::urls::params_view params) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  const std::size_t n = segs.size();
+  const http::verb m = req.method();
+  auto no_params = [&]() -> std::optional<Response> {
+    auto q = read_query(params, {});
+    if (q.error.empty()) return std::nullopt;
+    return error_response(http::status::bad_request, q.error);
+  };
+  if (n == 1) {
+    if (is_get(req)) co_return list_subscriptions(params);
+    if (m != http::verb::post) co_return method_not_allowed("GET, HEAD, POST");
+    if (auto refused = no_params()) co_return std::move(*refused);
+    if (!registry_) co_return error_response(http::status::not_found, "no such endpoint");
+    co_return co_await create_subscription(req.body());
+  }
+  if (auto refused = no_params()) co_return std::move(*refused);
+  const std::string& name = segs[1];
+  if (n == 2) {
+    if (is_get(req)) co_return get_subscription(name);
+    if (!registry_) co_return method_not_allowed("GET, HEAD");
+    if (m == http::verb::patch) co_return co_await update_subscription(name, req.body(), false);
+    if (m == http::verb::put) co_return co_await update_subscription(name, req.body(), true);
+    if (m == http::verb::delete_) co_return co_await delete_subscription(name);
+    co_return method_not_allowed("GET, HEAD, PATCH, PUT, DELETE");
+  }
+  if (n != 3) co_return error_response(http::status::not_found, "no such endpoint");
+  const std::string& action = segs[2];
+  const bool known = action == "pause" || action == "resume" || action == "replay" ||
+                     action == "enable" || action == "disable" || action == "rotate-secret" ||
+                     action == "test";
+  if (!known || (!registry_ && action != "pause" && action != "resume" && action != "replay"))
+    co_return error_response(http::status::not_found, "no such endpoint");
+  if (!is_post(req)) co_return method_not_allowed("POST");
+  if (action == "replay") co_return co_await replay(name, req.body());
+  if (action == "pause") co_return co_await pause_or_resume(name, true);
+  if (action == "resume") co_return co_await pause_or_resume(name, false);
+  if (action == "enable") co_return co_await enable_subscription(name, true);
+  if (action == "disable") co_return co_await enable_subscription(name, false);
+  if (action == "rotate-secret") co_return co_await rotate_secret(name, req.body());
+  co_return co_await test_subscription(name);
 }
 
 net::awaitable<Response> AdminHandler::v1(const Request& req, const std::vector<std::string>& segs,
@@ -147,16 +201,7 @@ net::awaitable<Response> AdminHandler::v1(const Request& req, const std::vector<
   };
   const std::string first = n > 0 ? segs[0] : std::string();
 
-  if (first == "subscriptions" && n == 1)
-    co_return get(false, [&] { return list_subscriptions(); });
-  if (first == "subscriptions" && n == 2)
-    co_return get(false, [&] { return get_subscription(segs[1]); });
-  if (first == "subscriptions" && n == 3 &&
-      (segs[2] == "pause" || segs[2] == "resume" || segs[2] == "replay")) {
-    if (auto refused = post(false)) co_return std::move(*refused);
-    if (segs[2] == "replay") co_return co_await replay(segs[1], req.body());
-    co_return co_await pause_or_resume(segs[1], segs[2] == "pause");
-  }
+  if (first == "subscriptions") co_return co_await subscriptions_endpoint(req, segs, params);
   if ((first == "events" || first == "deliveries") && (n == 1 || n == 2)) {
     if (auto refused = refuse_get(n == 1)) co_return std::move(*refused);
     // One co_await per statement: g++ 12 mishandles co_await on a ?: of awaitables.

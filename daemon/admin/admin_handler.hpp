@@ -2,7 +2,8 @@
 // AdminHandler: the admin listener's endpoints (SPEC section 5,
 // docs/admin-api.md). /healthz, /readyz and /metrics are open; /v1/* needs
 // the configured Bearer token, compared in constant time, and is refused
-// with 403 while no token is configured. Store reads (bounded scans and
+// with 403 while no token is configured; the optional read token allows GET
+// and HEAD only (403 for any other method). Store reads (bounded scans and
 // multi-key reads) and the disk-size read of /metrics run on the storage
 // reader and resume here with the result; a full reader queue answers 503
 // with Retry-After: 1. Actions go through the delivery scheduler, which makes
@@ -15,6 +16,7 @@
 #include "core/config/config.hpp"
 #include "daemon/delivery/conn_pool.hpp"
 #include "daemon/admin/replay_jobs.hpp"
+#include "daemon/admin/subscription_registry.hpp"
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/ingest/ingest_handler.hpp"
@@ -38,7 +40,7 @@ class AdminHandler {
   // while the scheduler's storage writes fail (DeliveryScheduler::writes_failing).
   AdminHandler(storage::EventStore& store, StorageReader& reader, DeliveryScheduler& scheduler,
                IngestHandler& ingest, ConnPool& pool, std::shared_ptr<const Config> config,
-               std::function<bool()> ready);
+               std::function<bool()> ready, SubscriptionRegistry* registry = nullptr);
 
   // A reload may change the token; requests already running keep the old config.
   void set_config(std::shared_ptr<const Config> config) { config_ = std::move(config); }
@@ -71,8 +73,19 @@ class AdminHandler {
   net::awaitable<Response> v1(const Request& req, const std::vector<std::string>& segs,
                               boost::urls::params_view query);
 
+  // admin_subscriptions.cpp
+  std::optional<boost::json::object> subscription_view(std::string_view name) const;
   Response get_subscription(const std::string& name) const;
-  Response list_subscriptions() const;
+  Response list_subscriptions(boost::urls::params_view query) const;
+  net::awaitable<Response> create_subscription(std::string body);
+  net::awaitable<Response> update_subscription(std::string name, std::string body, bool replace);
+  net::awaitable<Response> enable_subscription(std::string name, bool enabled);
+  net::awaitable<Response> delete_subscription(std::string name);
+  net::awaitable<Response> rotate_secret(std::string name, std::string body);
+  net::awaitable<Response> test_subscription(std::string name);
+  net::awaitable<Response> subscriptions_endpoint(const Request& req,
+                                                  const std::vector<std::string>& segs,
+                                                  boost::urls::params_view query);
   net::awaitable<Response> list_events(boost::urls::params_view query);
   net::awaitable<Response> get_event(std::string id);
   net::awaitable<Response> list_deliveries(boost::urls::params_view query);
@@ -91,6 +104,7 @@ class AdminHandler {
   ConnPool& pool_;
   std::shared_ptr<const Config> config_;
   std::function<bool()> ready_;
+  SubscriptionRegistry* registry_;
   ReplayJobs jobs_;
   std::vector<std::pair<std::string, const ConnectionCounters*>> connections_;
 };

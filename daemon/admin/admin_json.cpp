@@ -4,6 +4,7 @@
 #include "core/text.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 
 namespace hookd::daemon {
 
@@ -33,6 +34,58 @@ boost::json::object subscription_json(const SubscriptionStatus& s) {
   o["in_flight"] = s.counters.in_flight;
   o["delivered"] = s.counters.delivered;
   o["dead"] = s.dead_total;
+  return o;
+}
+
+boost::json::object subscription_config_json(const SubscriptionConfig& c, const Config& file) {
+  namespace json = boost::json;
+  json::object o;
+  const bool api = c.origin == SubscriptionOrigin::api;
+  o["origin"] = api ? "api" : "config";
+  o["file"] = api ? json::value(nullptr) : json::value(file.file);
+  o["url"] = c.url.substr(0, c.url.find('?'));
+  o["url_has_query"] = c.url.find('?') != std::string::npos;
+  o["events"] = json::value_from(c.events);
+  o["sources"] = json::value_from(c.sources);
+  json::object filter;
+  auto put = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) filter[key] = *v;
+  };
+  put("bucket", c.filter.bucket);
+  put("prefix", c.filter.prefix);
+  put("suffix", c.filter.suffix);
+  put("workspace", c.filter.workspace);
+  put("collection", c.filter.collection);
+  put("resource_type", c.filter.resource_type);
+  o["filter"] = std::move(filter);
+  json::array headers;
+  for (const auto& [name, value] : c.headers) headers.push_back(json::value(name));
+  o["headers"] = std::move(headers);
+  o["basic_auth"] = c.basic_auth ? json::value(json::object{{"user", c.basic_auth->user},
+                                                            {"password", "set"}})
+                                 : json::value(nullptr);
+  o["secrets"] = c.secrets.size();
+  o["body"] = c.body == BodyMode::cloudevents ? "cloudevents" : "original";
+  o["extra"] = c.extra;
+  o["timeout"] = format_duration(c.timeout);
+  o["retry"] = json::object{{"attempts", c.retry.attempts},
+                            {"base", format_duration(c.retry.base)},
+                            {"cap", format_duration(c.retry.cap)}};
+  o["max_in_flight"] = c.max_in_flight;
+  o["enabled"] = c.enabled;
+  json::value tls = nullptr;
+  if (c.tls) {
+    json::object t;
+    t["ca"] = string_or_null(c.tls->ca_file);
+    if (!api) t["client_certificate"] = !c.tls->cert_file.empty();
+    tls = std::move(t);
+  }
+  o["tls"] = std::move(tls);
+  json::object labels;
+  for (const auto& [k, v] : c.labels) labels[k] = v;
+  o["labels"] = std::move(labels);
+  o["created"] = api ? json::value(format_rfc3339_ms(c.created_ms)) : json::value(nullptr);
+  o["updated"] = api ? json::value(format_rfc3339_ms(c.updated_ms)) : json::value(nullptr);
   return o;
 }
 

@@ -18,6 +18,10 @@ namespace hookd::daemon {
 std::string_view subscription_state(const SubscriptionStatus& s);
 
 boost::json::object subscription_json(const SubscriptionStatus& s);
+// A subscription's settings as the API shows them (docs/admin-api.md): no
+// secret, password or header value, only that they are set; the URL without
+// its query string, which may carry credentials.
+boost::json::object subscription_config_json(const SubscriptionConfig& c, const Config& file);
 boost::json::object event_summary_json(const Event& e);
 boost::json::object delivery_json(const Delivery& d);
 boost::json::object attempt_json(const Attempt& a);

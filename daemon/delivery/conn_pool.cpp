@@ -25,6 +25,9 @@ struct OriginKey {
   std::string host;
   std::uint16_t port = 0;
   std::string ca_file, cert_file, key_file;
+  // API subscriptions' connections are kept apart: one opened for the
+  // operator's own subscription to a private address is never lent to them.
+  bool public_only = false;
   auto operator<=>(const OriginKey&) const = default;
 };
 
@@ -47,6 +50,7 @@ struct Origin {
   std::string name;                             // "https://host:port", for logs and metrics
   TargetUrl url;                                // host, port and scheme to connect to
   std::shared_ptr<ssl::context> tls;            // null for http
+  DestinationPolicy policy;                     // checked on each connect
   std::list<std::unique_ptr<Connection>> idle;  // oldest first
   std::size_t busy = 0;
   std::size_t connecting = 0;
@@ -75,7 +79,8 @@ struct ConnPool::Impl {
   Impl(net::any_io_executor e, PoolOptions o) : ex(std::move(e)), options(std::move(o)) {}
 
   // Null when the origin's TLS context cannot be built (tls_config), with why in `detail`.
-  Origin* find_origin(const TargetUrl& url, const TlsClientConfig* tls, std::string& detail);
+  Origin* find_origin(const TargetUrl& url, const TlsClientConfig* tls, bool public_only,
+                      std::string& detail);
   net::awaitable<Lease> acquire(Origin& o, Clock::time_point deadline);
   net::awaitable<Lease> open(Origin& o, Clock::time_point deadline);
   net::awaitable<Lease> reopen(Origin& o, std::unique_ptr<Connection> failed,
@@ -86,10 +91,12 @@ struct ConnPool::Impl {
   void slot_freed(Origin& o);
   void reap_idle(Clock::time_point now);
   net::awaitable<PostResult> post(const TargetUrl& url, const TlsClientConfig* tls,
-                                  const OutgoingRequest& req, Clock::time_point deadline);
+                                  bool public_only, const OutgoingRequest& req,
+                                  Clock::time_point deadline);
   // post() with the idle reaping and the latency, on this shard's executor.
   net::awaitable<PostResult> timed_post(const TargetUrl& url, const TlsClientConfig* tls,
-                                        const OutgoingRequest& req, Duration timeout);
+                                        bool public_only, const OutgoingRequest& req,
+                                        Duration timeout);
   void close_idle();
 
   net::any_io_executor ex;
@@ -113,18 +120,22 @@ void ConnPool::Impl::count_open(const Origin& o, int delta) {
 }
 
 Origin* ConnPool::Impl::find_origin(const TargetUrl& url, const TlsClientConfig* tls,
-                                    std::string& detail) {
+                                    bool public_only, std::string& detail) {
   if (!url.tls) tls = nullptr;
   OriginKey key{url.tls,
                 url.host,
                 url.port,
                 tls ? tls->ca_file : "",
                 tls ? tls->cert_file : "",
-                tls ? tls->key_file : ""};
+                tls ? tls->key_file : "",
+                public_only};
   if (auto it = origins.find(key); it != origins.end()) return it->second.get();
   auto origin = std::make_unique<Origin>();
   origin->name = origin_name(url);
   origin->url = url;
+  origin->policy = options.destinations;
+  origin->policy.public_only = public_only;
+  if (!public_only) origin->policy.allow.clear();  // allow only widens public_only
   if (url.tls) {
     auto& ctx = contexts[{key.ca_file, key.cert_file, key.key_file}];
     if (!ctx) {
@@ -180,7 +191,7 @@ net::awaitable<Lease> ConnPool::Impl::acquire(Origin& o, Clock::time_point deadl
 
 // The caller has counted the new connection in `connecting`.
 net::awaitable<Lease> ConnPool::Impl::open(Origin& o, Clock::time_point deadline) {
-  auto opened = co_await open_connection(ex, o.url, o.tls.get(), deadline, &options.destinations);
+  auto opened = co_await open_connection(ex, o.url, o.tls.get(), deadline, &o.policy);
   --o.connecting;
   if (!opened.connection) {
     log::info("pool.connect_failed",
@@ -252,7 +263,7 @@ void ConnPool::Impl::reap_idle(Clock::time_point now) {
 }
 
 net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsClientConfig* tls,
-                                                const OutgoingRequest& req,
+                                                bool public_only, const OutgoingRequest& req,
                                                 Clock::time_point deadline) {
   PostResult out;
   // Beast writes header values as given: CR/LF here would end the header
@@ -262,7 +273,7 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
     out.detail = "header " + *bad;
     co_return out;
   }
-  Origin* origin = find_origin(url, tls, out.detail);
+  Origin* origin = find_origin(url, tls, public_only, out.detail);
   if (!origin) {
     out.error = delivery_errc::tls_config;
     co_return out;
@@ -313,12 +324,13 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
 
 net::awaitable<PostResult> ConnPool::Impl::timed_post(const TargetUrl& url,
                                                       const TlsClientConfig* tls,
+                                                      bool public_only,
                                                       const OutgoingRequest& req,
                                                       Duration timeout) {
   co_await net::this_coro::throw_if_cancelled(false);
   auto start = Clock::now();
   if (start - last_reap >= std::chrono::seconds(1)) reap_idle(start);
-  PostResult out = co_await post(url, tls, req, start + timeout);
+  PostResult out = co_await post(url, tls, public_only, req, start + timeout);
   out.latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
   co_return out;
 }
@@ -347,15 +359,16 @@ ConnPool::Impl& ConnPool::shard_for(const TargetUrl& url) const {
 }
 
 net::awaitable<PostResult> ConnPool::post(const TargetUrl& url, const TlsClientConfig* tls,
-                                          const OutgoingRequest& req, Duration timeout) {
+                                          bool public_only, const OutgoingRequest& req,
+                                          Duration timeout) {
   co_await net::this_coro::throw_if_cancelled(false);
   Impl& shard = shard_for(url);
   ++shard.stats.requests;
   if (shard.ex == co_await net::this_coro::executor)
-    co_return co_await shard.timed_post(url, tls, req, timeout);
+    co_return co_await shard.timed_post(url, tls, public_only, req, timeout);
   // The exchange runs on the origin's io thread; this coroutine resumes on
   // its own when it completes (a cancellation is forwarded to it there).
-  co_return co_await net::co_spawn(shard.ex, shard.timed_post(url, tls, req, timeout),
+  co_return co_await net::co_spawn(shard.ex, shard.timed_post(url, tls, public_only, req, timeout),
                                    net::use_awaitable);
 }
 

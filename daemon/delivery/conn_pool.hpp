@@ -41,7 +41,9 @@ struct PoolOptions {
   // their own (nginx keepalive_requests), and close with Connection: close.
   std::uint32_t max_requests_per_connection = 0;
   std::string ca_path;  // system trust store directory override; empty: OpenSSL defaults
-  // Checked on every resolved address before connecting (destination_guard.hpp).
+  // Checked on every resolved address before connecting (destination_guard.hpp):
+  // `deny` for every post, `allow` only for public_only posts, whose own
+  // public_only flag is set per post.
   DestinationPolicy destinations;
 };
 
@@ -71,11 +73,14 @@ class ConnPool {
   ~ConnPool();
 
   // POSTs `req` to the origin of `url` with TLS settings `tls` (may be null),
+  // connecting only where options.destinations allows: with `public_only`
+  // (API subscriptions) to public unicast addresses and the allow ranges,
+  // and on connections kept apart from the others;
   // bounded by `timeout` for the whole exchange (acquire, connect, handshake,
   // write, read). A request that fails on a reused connection before any
   // response byte is retried once on a fresh connection.
   net::awaitable<PostResult> post(const TargetUrl& url, const TlsClientConfig* tls,
-                                  const OutgoingRequest& req, Duration timeout);
+                                  bool public_only, const OutgoingRequest& req, Duration timeout);
 
   PoolStats stats() const;
   // Open connections per origin ("https://host:port"), for metrics.

@@ -97,6 +97,22 @@ std::optional<SubscriptionStatus> DeliveryScheduler::subscription(std::string_vi
   return st;
 }
 
+void DeliveryScheduler::forget_subscription(const std::string& name) {
+  auto it = subs_.find(name);
+  if (it == subs_.end()) return;
+  it->second->paused = false;
+  it->second->reason.clear();
+  it->second->dead_total = 0;
+  SubscriptionCounters& c = counters_[name];
+  SubscriptionCounters fresh;
+  fresh.pending = c.pending;
+  fresh.in_flight = c.in_flight;
+  c = fresh;
+  // Not in the config any more (the registry removed it first).
+  it->second->forgotten = it->second->config == nullptr;
+  maybe_recycle(*it->second);
+}
+
 std::vector<SubscriptionStatus> DeliveryScheduler::subscriptions() const {
   std::vector<SubscriptionStatus> out;
   for (const auto& [name, s] : subs_)

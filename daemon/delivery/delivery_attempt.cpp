@@ -251,7 +251,8 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
       res.detail = "header " + *bad;
       log::error("delivery.unsafe_header", {{"sub", sub_name}, {"delivery", id}, {"header", *bad}});
     } else {
-      res = co_await pool_.post(url, sc->tls ? &*sc->tls : nullptr, req, sc->timeout);
+      res = co_await pool_.post(url, sc->tls ? &*sc->tls : nullptr,
+                                sc->origin == SubscriptionOrigin::api, req, sc->timeout);
     }
   }
   // Never sent: no later attempt could do better.

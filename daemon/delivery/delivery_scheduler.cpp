@@ -1,4 +1,7 @@
 #include "daemon/delivery/delivery_scheduler.hpp"
+
+#include <limits>
+#include <stdexcept>
 #include "daemon/delivery/delivery_state.hpp"
 #include "daemon/http/http_server.hpp"  // log_if_exception
 #include "daemon/http/task_group.hpp"
@@ -53,11 +56,34 @@ DeliveryScheduler::SubState& DeliveryScheduler::sub_state(std::string_view name)
   if (it != subs_.end()) return *it->second;
   auto s = std::make_unique<SubState>();
   s->name = std::string(name);
-  s->index = static_cast<std::uint16_t>(sub_names_.size());
-  sub_names_.push_back(s->name);
-  sub_by_index_.push_back(s.get());
+  if (!free_subs_.empty()) {
+    s->index = free_subs_.back();
+    free_subs_.pop_back();
+    sub_names_[s->index] = s->name;
+    sub_by_index_[s->index] = s.get();
+  } else {
+    if (sub_names_.size() > std::numeric_limits<std::uint16_t>::max())
+      throw std::length_error("more than 65536 subscriptions");
+    s->index = static_cast<std::uint16_t>(sub_names_.size());
+    sub_names_.push_back(s->name);
+    sub_by_index_.push_back(s.get());
+  }
   counters_[s->name];
   return *subs_.emplace(s->name, std::move(s)).first->second;
+}
+
+void DeliveryScheduler::maybe_recycle(SubState& s) {
+  if (!s.forgotten || s.config) return;
+  auto c = counters_.find(s.name);
+  if (c != counters_.end() && (c->second.pending > 0 || c->second.in_flight > 0)) return;
+  if (queue_.ready(s.index) > 0 || queue_.in_flight(s.index) > 0) return;
+  const std::uint16_t index = s.index;
+  const std::string name = s.name;
+  sub_by_index_[index] = nullptr;
+  sub_names_[index].clear();
+  free_subs_.push_back(index);
+  counters_.erase(name);
+  subs_.erase(name);  // destroys `s`
 }
 
 void DeliveryScheduler::set_config(std::shared_ptr<const Config> config) {
@@ -66,6 +92,7 @@ void DeliveryScheduler::set_config(std::shared_ptr<const Config> config) {
   for (const auto& sc : config_->subscriptions) {
     SubState& s = sub_state(sc.name);
     s.config = &sc;
+    s.forgotten = false;
     s.url = parse_target_url(sc.url).value_or(TargetUrl{});  // validated at load
     s.origin = origin_key(s.url);
   }
@@ -306,17 +333,21 @@ void DeliveryScheduler::dispatch() {
   // While a write is being retried, a new attempt would only add a verdict
   // that cannot be recorded either.
   if (stopped_ || held_writes_ > 0 || sub_names_.empty()) return;
+  std::vector<SubState*> forgotten;
   for (SubState* s : sub_by_index_) {
+    if (s == nullptr) continue;
     if (!s->config) {
       // Removed from the config: its deliveries stay pending in storage and
       // resume if a subscription of that name comes back (at the next start).
       for (Token t : queue_.take(s->index)) free_item(t);
       queue_.set_limit(s->index, 0);
+      if (s->forgotten) forgotten.push_back(s);
       continue;
     }
     const bool held = s->paused || !s->config->enabled;
     queue_.set_limit(s->index, held ? 0 : s->config->max_in_flight);
   }
+  for (SubState* s : forgotten) maybe_recycle(*s);
   const std::size_t global = config_->delivery.max_in_flight;
   while (auto e = queue_.next(global)) {
     const Token t = e->token;

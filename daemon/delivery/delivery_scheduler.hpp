@@ -154,6 +154,9 @@ class DeliveryScheduler {
   net::awaitable<result<std::size_t>> replay(std::string name, std::int64_t since_ms,
                                              std::int64_t until_ms,
                                              std::shared_ptr<ReplayProgress> progress = nullptr);
+  // A deleted subscription's name is free again: its pause and its counts
+  // (all but what attempts still in flight hold) are dropped.
+  void forget_subscription(const std::string& name);
   // Every dead delivery of `name` pending again with a fresh attempt budget.
   net::awaitable<result<std::size_t>> redeliver_dead(std::string name);
 
@@ -208,6 +211,9 @@ class DeliveryScheduler {
   void schedule_tick(Token t, std::uint64_t fine_tick);
   void rearm_if_earlier(Clock::time_point when);
   SubState& sub_state(std::string_view name);
+  // Frees a forgotten subscription's state and index once no item holds it,
+  // so that creating and deleting API subscriptions does not grow memory.
+  void maybe_recycle(SubState& s);
 
   net::io_context& ioc_;
   storage::EventStore& store_;
@@ -234,7 +240,8 @@ class DeliveryScheduler {
   std::unordered_set<net::steady_timer*> write_waits_;  // their backoff timers
   std::map<std::string, std::unique_ptr<SubState>, std::less<>> subs_;
   std::vector<std::string> sub_names_;  // index -> name (items keep the index)
-  std::vector<SubState*> sub_by_index_;  // index -> state
+  std::vector<SubState*> sub_by_index_;  // index -> state; null: free
+  std::vector<std::uint16_t> free_subs_;  // recycled indexes
   // Due deliveries per subscription, and what is in flight (core/delivery).
   DispatchQueue queue_;
   std::unordered_map<std::string, std::unique_ptr<OriginBreaker>> origins_;

@@ -46,6 +46,8 @@ struct DeliveryScheduler::SubState {
   bool paused = false;
   std::string reason;
   std::uint64_t dead_total = 0;  // dead deliveries in storage
+  // Deleted (forget_subscription): its index is reused once no item holds it.
+  bool forgotten = false;
 };
 
 }  // namespace hookd::daemon

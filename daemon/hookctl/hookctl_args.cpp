@@ -66,8 +66,8 @@ std::string check_command(Invocation& inv, const CommandSpec& spec, std::int64_t
       return "--limit must be a positive number, not '" + std::string(*limit) + "'";
   }
   if (auto state = inv.option("state")) {
-    if (*state != "pending" && *state != "delivered" && *state != "dead")
-      return "--state must be pending, delivered or dead, not '" + std::string(*state) + "'";
+    if (*state != "pending" && *state != "delivered" && *state != "dead" && *state != "cancelled")
+      return "--state must be pending, delivered, dead or cancelled, not '" + std::string(*state) + "'";
   }
   if (inv.command == "replay") {
     if (!inv.option("since")) return "replay: --since is required (e.g. --since 2h)";

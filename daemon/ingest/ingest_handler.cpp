@@ -132,6 +132,11 @@ net::awaitable<Response> IngestHandler::handle(Request& req, const ClientInfo& c
   co_return co_await ingest(*verdict.source, *current, std::move(verdict.events));
 }
 
+std::string IngestHandler::new_event_id(std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return ids_.next(now_ms);
+}
+
 net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
                                                const Routing& routing,
                                                std::vector<Event> events) {

@@ -63,6 +63,9 @@ class IngestHandler {
 
   std::map<std::string, SourceCounters> counters() const;
   std::size_t writes_in_flight() const;
+  // A fresh event id from the same generator as ingest's (time-ordered,
+  // unique across threads), for events hookd makes itself (hookd.test).
+  std::string new_event_id(std::int64_t now_ms);
 
  private:
   struct Routing {

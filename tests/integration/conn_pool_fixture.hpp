@@ -53,7 +53,7 @@ inline net::awaitable<void> post_into(ConnPool& pool, TargetUrl url,
                                       std::optional<TlsClientConfig> tls, OutgoingRequest req,
                                       Duration timeout, PostResult& out) {
   co_await net::this_coro::throw_if_cancelled(false);
-  out = co_await pool.post(url, tls ? &*tls : nullptr, req, timeout);
+  out = co_await pool.post(url, tls ? &*tls : nullptr, false, req, timeout);
 }
 
 class ConnPoolFixture : public ::testing::Test {

@@ -85,7 +85,7 @@ TEST_F(ConnPoolTest, ThousandConcurrentPostsStayWithinConnectionsPerOrigin) {
                    std::vector<std::string>& errors) -> net::awaitable<void> {
     co_await net::this_coro::throw_if_cancelled(false);
     for (int i = 0; i < 20; ++i) {
-      auto r = co_await pool.post(url, nullptr, req, 5s);
+      auto r = co_await pool.post(url, nullptr, false, req, 5s);
       if (r.status == 204)
         ++ok;
       else

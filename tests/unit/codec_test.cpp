@@ -150,7 +150,7 @@ TEST(CodecTest, OutOfRangeEnumsAndFlagsAreInvalid) {
   Delivery d;
   std::string dbytes = encode_delivery(d);
   // version, id "", event_id "", subscription "", then the state byte.
-  dbytes[4] = 3;
+  dbytes[4] = 4;  // one past cancelled
   EXPECT_FALSE(decode_delivery(dbytes));
 }
 
