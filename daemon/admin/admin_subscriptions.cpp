@@ -95,7 +95,8 @@ Response AdminHandler::list_subscriptions(boost::urls::params_view params) const
   }
   if (registry_ && (!origin || *origin == "api") && !label) {
     for (const auto& [name, e] : registry_->entries())
-      if (e.deleting || !e.config) names.push_back(name);
+      if ((e.deleting || !e.config) && registry_->file_subscription(name) == nullptr)
+        names.push_back(name);
   }
   json::array subs;
   for (const auto& n : names)

@@ -412,7 +412,10 @@ net::awaitable<std::uint64_t> SubscriptionRegistry::finish_delete(std::string na
   busy_.insert(name);
   std::uint64_t cancelled = 0;
   net::steady_timer backoff(ex_);
-  for (;;) {
+  // A stored one the config file took the name of (edited while hookd was
+  // down) never had deliveries of its own: the file's are left alone.
+  const bool shadowed = file_subscription(name) != nullptr;
+  while (!shadowed) {
     storage::EventStore* store = &store_;
     auto list = [store, name] {
       return store->list_deliveries(name, DeliveryState::pending, "", kCancelChunk);
@@ -471,7 +474,7 @@ net::awaitable<std::uint64_t> SubscriptionRegistry::finish_delete(std::string na
   }
   busy_.erase(name);
   entries_.erase(name);
-  if (on_removed_) on_removed_(name);
+  if (on_removed_ && !shadowed) on_removed_(name);
   rebuild();
   co_return cancelled;
 }
