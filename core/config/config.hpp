@@ -196,6 +196,9 @@ std::optional<Duration> parse_duration(std::string_view s);  // "250ms", "10s", 
 std::optional<std::uint64_t> parse_size(std::string_view s);  // "1MiB", "512KiB", "1GB", "100"
 std::optional<Cidr> parse_cidr(std::string_view s);           // "10.0.0.0/8", "::1/128", "127.0.0.1"
 std::optional<ListenAddress> parse_listen(std::string_view s);
+// Why `secret` is not a Standard Webhooks secret ("whsec_" + padded base64
+// of at least one byte), or empty. Never quotes the secret.
+std::string check_whsec(std::string_view secret);
 // "10s", "1h", "3650d": the largest unit that writes `d` exactly.
 std::string format_duration(Duration d);
 // "64MiB", "512KiB", "100B".

@@ -78,37 +78,6 @@ std::string check_pattern(std::string_view pattern) {
   return {};
 }
 
-// An error message for a resolved subscription secret, or empty. Never
-// quotes the secret.
-std::string check_whsec(std::string_view secret) {
-  constexpr std::string_view kPrefix = "whsec_";
-  if (!secret.starts_with(kPrefix)) {
-    return "must start with \"whsec_\" (a Standard Webhooks secret)";
-  }
-  std::string_view b64 = secret.substr(kPrefix.size());
-  const std::string kInvalid = "is not valid padded base64 after \"whsec_\"";
-  if (b64.empty() || b64.size() % 4 != 0 ||
-      b64.find_first_of(" \t\r\n") != std::string_view::npos) {
-    return kInvalid;
-  }
-  std::size_t padding = b64.size() - (b64.find_last_not_of('=') + 1);
-  // EVP_DecodeBlock takes '=' anywhere; padding belongs only at the end.
-  if (b64.find_last_not_of('=') == std::string_view::npos || padding > 2 ||
-      b64.substr(0, b64.size() - padding).find('=') != std::string_view::npos) {
-    return kInvalid;
-  }
-  std::string out(b64.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(b64.data()),
-                          static_cast<int>(b64.size()));
-  OPENSSL_cleanse(out.data(), out.size());
-  if (n < 0) return kInvalid;
-  if (static_cast<std::size_t>(n) <= padding) {
-    return "must decode to at least one byte";
-  }
-  return {};
-}
-
 bool valid_header_name(std::string_view name) {
   constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
   return !name.empty() &&
@@ -327,6 +296,35 @@ void read_client_tls(TableReader& r, SubscriptionConfig& sub) {
 }
 
 }  // namespace
+
+std::string check_whsec(std::string_view secret) {
+  constexpr std::string_view kPrefix = "whsec_";
+  if (!secret.starts_with(kPrefix)) {
+    return "must start with \"whsec_\" (a Standard Webhooks secret)";
+  }
+  std::string_view b64 = secret.substr(kPrefix.size());
+  const std::string kInvalid = "is not valid padded base64 after \"whsec_\"";
+  if (b64.empty() || b64.size() % 4 != 0 ||
+      b64.find_first_of(" \t\r\n") != std::string_view::npos) {
+    return kInvalid;
+  }
+  std::size_t padding = b64.size() - (b64.find_last_not_of('=') + 1);
+  // EVP_DecodeBlock takes '=' anywhere; padding belongs only at the end.
+  if (b64.find_last_not_of('=') == std::string_view::npos || padding > 2 ||
+      b64.substr(0, b64.size() - padding).find('=') != std::string_view::npos) {
+    return kInvalid;
+  }
+  std::string out(b64.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
+  OPENSSL_cleanse(out.data(), out.size());
+  if (n < 0) return kInvalid;
+  if (static_cast<std::size_t>(n) <= padding) {
+    return "must decode to at least one byte";
+  }
+  return {};
+}
 
 std::string check_subscription_name(std::string_view name) {
   if (valid_name(name)) return {};

@@ -6,6 +6,7 @@
 #include "daemon/hookctl/hookctl_args.hpp"
 #include "daemon/hookctl/hookctl_commands.hpp"
 #include "daemon/hookctl/hookctl_http.hpp"
+#include "daemon/hookctl/hookctl_listen.hpp"
 
 #include <cerrno>
 #include <chrono>
@@ -71,6 +72,9 @@ void write(std::FILE* stream, const std::string& text) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // A receiver, not an admin client: no daemon, token or --admin.
+  if (!args.empty() && args[0] == "listen")
+    return run_listen(std::vector<std::string>(args.begin() + 1, args.end()));
   auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
