@@ -6,9 +6,7 @@
 
 namespace hookd {
 
-void EventTypeStats::add(std::int64_t ms) noexcept {
-  merge(EventTypeStats{1, ms, ms});
-}
+void EventTypeStats::add(std::int64_t ms) noexcept { merge(EventTypeStats{1, ms, ms}); }
 
 void EventTypeStats::merge(const EventTypeStats& other) noexcept {
   if (other.count == 0) return;
@@ -31,8 +29,7 @@ bool EventTypeCatalog::contains(std::string_view source, std::string_view type) 
   return pairs_.find(std::pair(source, type)) != pairs_.end();
 }
 
-const EventTypeStats* EventTypeCatalog::find(std::string_view source,
-                                             std::string_view type) const {
+const EventTypeStats* EventTypeCatalog::find(std::string_view source, std::string_view type) const {
   auto it = pairs_.find(std::pair(source, type));
   return it == pairs_.end() ? nullptr : &it->second.stats;
 }

@@ -19,8 +19,7 @@ std::string event_type_key(std::string_view source, std::string_view type) {
   return out;
 }
 
-bool parse_event_type_key(std::string_view key, std::string_view* source,
-                          std::string_view* type) {
+bool parse_event_type_key(std::string_view key, std::string_view* source, std::string_view* type) {
   auto nul = key.find('\0');
   if (nul == std::string_view::npos) return false;
   *source = key.substr(0, nul);
@@ -94,8 +93,8 @@ error_code EventTypeTable::stage(const std::vector<IngestRecord>& records,
   std::vector<std::pair<std::string_view, std::string_view>> fresh;
   auto known = [&](const Event& e) {
     return catalog_.contains(e.source, e.type) || staged.delta.contains(e.source, e.type) ||
-           std::find(fresh.begin(), fresh.end(), std::pair(std::string_view(e.source),
-                                                           std::string_view(e.type))) !=
+           std::find(fresh.begin(), fresh.end(),
+                     std::pair(std::string_view(e.source), std::string_view(e.type))) !=
                fresh.end();
   };
   for (const IngestRecord& r : records) {
@@ -124,9 +123,8 @@ error_code EventTypeTable::stage(const std::vector<IngestRecord>& records,
 void EventTypeTable::commit(Staged& staged, bool written) {
   if (written && (staged.delta.size() > 0 || staged.delta.dropped() > 0)) {
     std::lock_guard lock(mu_);
-    staged.delta.for_each([this](const EventTypeEntry& e) {
-      catalog_.add(e.source, e.type, e.stats);
-    });
+    staged.delta.for_each(
+        [this](const EventTypeEntry& e) { catalog_.add(e.source, e.type, e.stats); });
     catalog_.count_dropped(staged.delta.dropped());
   }
   staged.delta.clear();

@@ -114,8 +114,8 @@ TEST_F(EventTypesE2eTest, CountsAcceptedEventsPerSourceAndTypeAndFiltersBySource
     EXPECT_LE(*last, after);
   }
   EXPECT_EQ(counts(), (std::map<std::string, std::int64_t>{{"app/app.created", 2},
-                                                          {"app/app.deleted", 1},
-                                                          {"minio/s3:ObjectCreated:Put", 2}}));
+                                                           {"app/app.deleted", 1},
+                                                           {"minio/s3:ObjectCreated:Put", 2}}));
   EXPECT_EQ(counts("?source=minio"),
             (std::map<std::string, std::int64_t>{{"minio/s3:ObjectCreated:Put", 2}}));
   EXPECT_TRUE(counts("?source=nope").empty());

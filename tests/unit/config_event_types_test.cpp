@@ -27,7 +27,8 @@ TEST(ConfigEventTypesTest, BadValuesAreErrorsWithTheirLines) {
                      "[storage]\nevent_types = \"yes\"\nmax_event_types = 0\n"
                      "[admin]\nlisten = \"127.0.0.1:0\"\n");
   EXPECT_FALSE(loaded.config);
-  EXPECT_TRUE(has_error(loaded, 4, "storage.event_types: expected a boolean")) << all_errors(loaded);
+  EXPECT_TRUE(has_error(loaded, 4, "storage.event_types: expected a boolean"))
+      << all_errors(loaded);
   EXPECT_TRUE(has_error(loaded, 5, "storage.max_event_types: must be between 1 and 1000000"))
       << all_errors(loaded);
 
@@ -40,7 +41,8 @@ TEST(ConfigEventTypesTest, BadValuesAreErrorsWithTheirLines) {
 TEST(ConfigEventTypesTest, AMisspelledKeyIsUnknown) {
   auto loaded = load(std::string(kServer) + "[storage]\nevent_type = true\n");
   EXPECT_FALSE(loaded.config);
-  EXPECT_TRUE(has_error(loaded, 4, "storage: unknown key 'event_type'; did you mean 'event_types'?"))
+  EXPECT_TRUE(
+      has_error(loaded, 4, "storage: unknown key 'event_type'; did you mean 'event_types'?"))
       << all_errors(loaded);
 }
 

@@ -36,9 +36,9 @@ TEST(EventTypeCatalogTest, ListsBySourceThenTypeBytewiseAndFiltersBySource) {
   c.record("minio", "s3:a", 1);
   c.record("catalog", "view.create", 1);
   c.record("minio", "S3:upper", 1);  // 'S' < 's' bytewise
-  EXPECT_EQ(names(c.list()), (std::vector<std::string>{"catalog/view.create", "min/z",
-                                                       "minio/S3:upper", "minio/s3:a",
-                                                       "minio/s3:b"}));
+  EXPECT_EQ(names(c.list()),
+            (std::vector<std::string>{"catalog/view.create", "min/z", "minio/S3:upper",
+                                      "minio/s3:a", "minio/s3:b"}));
   EXPECT_EQ(names(c.list("minio")),
             (std::vector<std::string>{"minio/S3:upper", "minio/s3:a", "minio/s3:b"}));
   EXPECT_EQ(names(c.list("min")), (std::vector<std::string>{"min/z"}));
@@ -116,7 +116,8 @@ TEST(EventTypeCatalogTest, TakeChangedReturnsEachChangedPairOnceUntilMarkedAgain
   c.record("b", "t2", 30);
   EXPECT_EQ(c.changed(), 2u);
   auto first = c.take_changed();
-  EXPECT_EQ(first, (std::vector<EventTypeEntry>{{"a", "t1", {2, 10, 20}}, {"b", "t2", {1, 30, 30}}}));
+  EXPECT_EQ(first,
+            (std::vector<EventTypeEntry>{{"a", "t1", {2, 10, 20}}, {"b", "t2", {1, 30, 30}}}));
   EXPECT_EQ(c.changed(), 0u);
   EXPECT_TRUE(c.take_changed().empty());
   // A failed flush puts the marks back; unknown pairs are ignored.

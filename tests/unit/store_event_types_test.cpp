@@ -87,11 +87,10 @@ TEST_F(StoreEventTypesTest, AFirstSeenPairIsWrittenWithTheEventThatIntroducedIt)
                                         accepted("minio", "s3:ObjectRemoved:Delete", kNow + 12),
                                         accepted("minio", "s3:ObjectCreated:Put", kNow + 13)}));
   EXPECT_EQ(store->stats().writes, writes + 3);
-  EXPECT_EQ(stored(*store),
-            (std::vector<EventTypeEntry>{{"catalog", "view.create", {1, kNow + 11, kNow + 11}},
-                                         {"minio", "s3:ObjectCreated:Put", {1, kNow, kNow}},
-                                         {"minio", "s3:ObjectRemoved:Delete",
-                                          {1, kNow + 10, kNow + 10}}}));
+  EXPECT_EQ(stored(*store), (std::vector<EventTypeEntry>{
+                                {"catalog", "view.create", {1, kNow + 11, kNow + 11}},
+                                {"minio", "s3:ObjectCreated:Put", {1, kNow, kNow}},
+                                {"minio", "s3:ObjectRemoved:Delete", {1, kNow + 10, kNow + 10}}}));
   EXPECT_EQ(listed(*store, "minio"),
             (std::vector<EventTypeEntry>{
                 {"minio", "s3:ObjectCreated:Put", {4, kNow, kNow + 13}},
@@ -190,9 +189,9 @@ TEST_F(StoreEventTypesTest, ExpiryDropsPairsNotSeenWithinTheRetention) {
   const std::int64_t old_ms = kNow - 8 * kDay;
   {
     auto store = open();
-    ASSERT_FALSE(submit_and_wait(*store, {accepted("a", "stale", old_ms),
-                                          accepted("a", "seen-again", old_ms),
-                                          accepted("a", "fresh", kNow)}));
+    ASSERT_FALSE(submit_and_wait(
+        *store, {accepted("a", "stale", old_ms), accepted("a", "seen-again", old_ms),
+                 accepted("a", "fresh", kNow)}));
     // Seen again recently: only memory knows until the next flush, and
     // memory decides.
     ASSERT_FALSE(submit_and_wait(*store, {accepted("a", "seen-again", kNow)}));
