@@ -10,6 +10,12 @@
 # would add a retry write per event and measure the sink, not ingest).
 # EXTRA_A / EXTRA_B: more [server] lines for A's and B's runs (e.g.
 # EXTRA_A='threads = 1' EXTRA_B='threads = 2' with the same binary twice).
+# STORAGE_A / STORAGE_B: the same for [storage], e.g. the event-type catalog
+# off vs on (issue 12):
+#   STORAGE_A='event_types = false' STORAGE_B='event_types = true' \
+#     bench/ab_ingest.sh build/hookd build/hookd
+# TYPES=N: the events cycle through N event types (bench.t0 .. bench.tN-1)
+# instead of the one "bench.event"; the subscription matches them all.
 # Usage: bench/ab_ingest.sh BINARY_A BINARY_B [seconds-per-run] [rounds] [conns]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +31,10 @@ trap cleanup EXIT
 PORT=18491
 ADMIN_PORT=18492
 
-run_one() {  # $1 = binary, $2 = run id, $3 = extra [server] lines; prints "rps cpu_us_per_event p50_us"
-  local extra_server=${3:-}
+run_one() {  # $1 = binary, $2 = run id, $3 = extra [server] lines, $4 = extra [storage] lines
+             # prints "rps cpu_us_per_event p50_us"
+  local extra_server=${3:-} extra_storage=${4:-} pattern='"bench.event"'
+  [ "${TYPES:-0}" -gt 0 ] && pattern='"bench.*"'
   rm -rf "$work/db"
   cat > "$work/hookd.toml" <<TOML
 [server]
@@ -38,6 +46,7 @@ token = "bench-admin-token"
 [storage]
 path = "$work/db"
 sync = "group"
+$extra_storage
 [[source]]
 name = "bench"
 format = "generic"
@@ -45,7 +54,7 @@ id_pointer = "/id"
 [[subscription]]
 name = "sink"
 url = "http://127.0.0.1:9/sink"
-events = ["bench.event"]
+events = [$pattern]
 TOML
   "$1" --config "$work/hookd.toml" --log-level warn 2>"$work/hookd.log" &
   pid=$!
@@ -60,7 +69,7 @@ TOML
   t0=$(awk '{print $14+$15}' "/proc/$pid/stat")
   local r
   r=$(wrk -t"$threads" -c"$conns" -d"${secs}s" -s bench/ingest.lua \
-        "http://127.0.0.1:$PORT/event/bench" -- "$2" | grep '^RESULT')
+        "http://127.0.0.1:$PORT/event/bench" -- "$2" 0 "${TYPES:-0}" | grep '^RESULT')
   t1=$(awk '{print $14+$15}' "/proc/$pid/stat")
   kill -TERM "$pid"; wait "$pid" || true; pid=""
   local n rps p50 hz
@@ -74,8 +83,8 @@ TOML
 
 declare -a ra rb
 for i in $(seq "$rounds"); do
-  ra+=("$(run_one "$a" "a$i" "${EXTRA_A:-}")")
-  rb+=("$(run_one "$b" "b$i" "${EXTRA_B:-}")")
+  ra+=("$(run_one "$a" "a$i" "${EXTRA_A:-}" "${STORAGE_A:-}")")
+  rb+=("$(run_one "$b" "b$i" "${EXTRA_B:-}" "${STORAGE_B:-}")")
   echo "round $i: A ${ra[-1]}   B ${rb[-1]}   (events/s cpu_us/event p50_us)"
 done
 median() { sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
@@ -84,7 +93,8 @@ mb=$(printf '%s\n' "${rb[@]}" | awk '{print $1}' | median)
 ca=$(printf '%s\n' "${ra[@]}" | awk '{print $2}' | median)
 cb=$(printf '%s\n' "${rb[@]}" | awk '{print $2}' | median)
 echo
-echo "A: $a ${EXTRA_A:-}"
-echo "B: $b ${EXTRA_B:-}"
+echo "A: $a ${EXTRA_A:-} ${STORAGE_A:-}"
+echo "B: $b ${EXTRA_B:-} ${STORAGE_B:-}"
+[ -n "${TYPES:-}" ] && echo "event types: $TYPES"
 printf 'median events/s  A %s  B %s  B/A %.2f\n' "$ma" "$mb" "$(awk -v a="$ma" -v b="$mb" 'BEGIN{print b/a}')"
 printf 'median cpu us/event  A %s  B %s\n' "$ca" "$cb"

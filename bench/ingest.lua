@@ -11,20 +11,24 @@ function setup(thread)
   thread:set("tid", started)
 end
 
--- args: run id (makes the ids distinct across runs), and optionally the
--- requests each thread sends before it stops.
+-- args: run id (makes the ids distinct across runs), optionally the
+-- requests each thread sends before it stops (0: no limit), and the number
+-- of event types to cycle through (0: the one type "bench.event").
 function init(args)
   run = args[1] or "run"
   limit = tonumber(args[2] or "0")
+  types = tonumber(args[3] or "0")
 end
 
 function request()
   counter = counter + 1
   if limit > 0 and counter > limit then wrk.thread:stop() end
-  local body = string.format('{"id":"%s-%d-%d","type":"bench.event","pad":"%s"}',
-                             run, tid, counter, pad)
+  local type = "bench.event"
+  if types > 0 then type = "bench.t" .. (counter % types) end
+  local body = string.format('{"id":"%s-%d-%d","type":"%s","pad":"%s"}',
+                             run, tid, counter, type, pad)
   return wrk.format("POST", wrk.path, {["Content-Type"] = "application/json",
-                                        ["X-Event-Type"] = "bench.event"}, body)
+                                        ["X-Event-Type"] = type}, body)
 end
 
 function done(summary, latency, requests)

@@ -3,6 +3,7 @@
 // delivery and event reads per attempt) against a store of 100,000 events.
 // Run: build/bench/hookd_micro_bench
 #include "core/config/config.hpp"
+#include "core/event_types.hpp"
 #include "core/formats/parsers.hpp"
 #include "core/router.hpp"
 #include "core/ulid.hpp"
@@ -77,6 +78,27 @@ void BM_Ulid(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(gen.next(ms));
 }
 BENCHMARK(BM_Ulid);
+
+// One accepted event counted in an event-type catalog of N pairs: what the
+// storage writer does per event (a lookup in the catalog and one in the
+// group's delta, then the delta's merge), measured as the catalog's lookup
+// and merge. Arg: pairs already in the catalog.
+void BM_EventTypeRecord(benchmark::State& state) {
+  const auto pairs = static_cast<std::size_t>(state.range(0));
+  hookd::EventTypeCatalog catalog(pairs);
+  std::vector<std::string> types;
+  for (std::size_t i = 0; i < pairs; ++i) {
+    types.push_back("s3:ObjectCreated:Put" + std::to_string(i));
+    catalog.load("minio", types.back(), {1, 1, 1});
+  }
+  std::size_t i = 0;
+  std::int64_t ms = 1'700'000'000'000;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(catalog.record("minio", types[i], ++ms));
+    if (++i == pairs) i = 0;
+  }
+}
+BENCHMARK(BM_EventTypeRecord)->Arg(1)->Arg(50)->Arg(10'000);
 
 }  // namespace
 

@@ -100,6 +100,8 @@ void warn_restart_required(const Config& old, const Config& next) {
   check(old.storage.dedup_window != next.storage.dedup_window, "storage.dedup_window");
   check(old.storage.retention != next.storage.retention, "storage.retention");
   check(old.storage.max_write_queue != next.storage.max_write_queue, "storage.max_write_queue");
+  check(old.storage.event_types != next.storage.event_types, "storage.event_types");
+  check(old.storage.max_event_types != next.storage.max_event_types, "storage.max_event_types");
   check(old.delivery.connections_per_origin != next.delivery.connections_per_origin,
         "delivery.connections_per_origin");
   check(old.delivery.deny_destinations != next.delivery.deny_destinations,
@@ -212,6 +214,8 @@ bool App::Impl::open_store() {
   opts.dedup_window = config->storage.dedup_window;
   opts.retention = config->storage.retention;
   opts.max_write_queue = config->storage.max_write_queue;
+  opts.event_types = config->storage.event_types;
+  opts.max_event_types = config->storage.max_event_types;
   // Test-only fault hook (StoreOptions::fail_writes_file_for_test); unset in
   // production, and announced loudly when set.
   if (const char* file = std::getenv("HOOKD_TEST_FAIL_WRITES_FILE"); file && *file) {
@@ -471,10 +475,11 @@ void App::Impl::run_maintenance() {
     auto stats = store->expire(unix_ms());
     if (!stats)
       log::warn("storage.expire_failed", {{"error", stats.error().message()}});
-    else if (stats->events_deleted || stats->keys_deleted)
+    else if (stats->events_deleted || stats->keys_deleted || stats->event_types_deleted)
       log::info("storage.expired", {{"events", stats->events_deleted},
                                     {"deliveries", stats->deliveries_deleted},
-                                    {"keys", stats->keys_deleted}});
+                                    {"keys", stats->keys_deleted},
+                                    {"event_types", stats->event_types_deleted}});
     lock.lock();
   }
 }

@@ -19,7 +19,8 @@ namespace {
 // Opening an older database creates the missing families empty.
 constexpr const char* kColumnFamilies[] = {
     "default", "events",   "idem",     "deliveries",
-    "pending", "attempts", "by_state", "subscriptions", "api_subscriptions"};
+    "pending", "attempts", "by_state", "subscriptions", "api_subscriptions",
+    "event_types"};
 
 // Drops idem keys whose expiry has passed, so that expired keys leave the
 // disk even when expire() is never called. The clock is read once per

@@ -1,7 +1,7 @@
 #pragma once
 // Database: the open RocksDB instance and its column family handles
 // (default, events, idem, deliveries, pending, attempts, by_state,
-// subscriptions; see keys.hpp for layouts).
+// subscriptions, event_types; see keys.hpp for layouts).
 // Internal to storage/: this header includes RocksDB and must never be
 // included from outside storage/.
 //
@@ -74,6 +74,9 @@ class Database {
   }
   rocksdb::ColumnFamilyHandle* api_subscriptions() const noexcept {
     return handles_[8];
+  }
+  rocksdb::ColumnFamilyHandle* event_types() const noexcept {
+    return handles_[9];
   }
   rocksdb::ColumnFamilyHandle* default_cf() const noexcept {
     return handles_[0];

@@ -29,6 +29,7 @@
 
 #include "core/errors.hpp"
 #include "core/event.hpp"
+#include "core/event_types.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +49,9 @@ namespace hookd::storage {
 struct IngestRecord {
   Event event;
   std::vector<Delivery> deliveries;
+  // Counted in the event-type catalog: set by ingest for a newly accepted
+  // event, left false by a replay (the event was counted when received).
+  bool catalog = false;
 };
 
 struct StoreStats {
@@ -55,6 +59,15 @@ struct StoreStats {
   std::uint64_t records_written = 0;  // events written
   std::uint64_t queue_depth = 0;      // units (max_write_queue) waiting for the writer now
   std::uint64_t disk_bytes = 0;       // live bytes on disk (estimate)
+  std::uint64_t event_types = 0;          // (source, type) pairs catalogued
+  std::uint64_t event_types_dropped = 0;  // events not catalogued: catalog full
+};
+
+// The event-type catalog as GET /v1/event-types shows it.
+struct EventTypeListing {
+  std::vector<EventTypeEntry> entries;  // by source, then type
+  std::uint64_t dropped = 0;            // events not catalogued since start
+  std::size_t max_pairs = 0;
 };
 
 using DeliveryCounts = std::map<std::pair<std::string, DeliveryState>, std::uint64_t>;
@@ -157,6 +170,12 @@ class EventStore {
     virtual error_code for_each_pending(const std::function<bool(const PendingEntry&)>& fn) = 0;
   };
   virtual std::unique_ptr<StartupView> startup_view() = 0;
+
+  // The event-type catalog (every (source, type) accepted, with counts and
+  // first/last seen), of every source or of `source`; nullopt when the
+  // backend keeps none (turned off). Served from memory: any thread.
+  virtual std::optional<EventTypeListing> event_types(
+      std::optional<std::string_view> source) const = 0;
 
   virtual StoreStats stats() const = 0;
 };

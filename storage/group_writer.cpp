@@ -1,6 +1,7 @@
 #include "storage/group_writer.hpp"
 
 #include "storage/codec.hpp"
+#include "storage/event_type_table.hpp"
 #include "storage/keys.hpp"
 
 #include <rocksdb/write_batch.h>
@@ -68,6 +69,7 @@ class GroupWriter::Group {
       ec = writer_.commit(batch_);
       if (!ec) writer_.records_written_ += events_;
     }
+    if (writer_.event_types_) writer_.event_types_->commit(types_, !ec);
     for (Done& done : included_)
       if (done) done(ec);
     for (auto& [done, refused_ec] : refused_)
@@ -122,6 +124,9 @@ class GroupWriter::Group {
         staged.insert_or_assign(d.id, d);
       }
     }
+    // Last, so that nothing after it can fail: a pair new to the catalog
+    // joins the batch of the event that introduced it.
+    if (writer_.event_types_) return writer_.event_types_->stage(records, batch_, types_);
     return {};
   }
 
@@ -204,14 +209,20 @@ class GroupWriter::Group {
 
   GroupWriter& writer_;
   rocksdb::WriteBatch batch_;
+  EventTypeTable::Staged types_;  // the catalogued events of batch_
   std::unordered_map<std::string, Delivery> latest_;
   std::vector<Done> included_;
   std::vector<std::pair<Done, error_code>> refused_;
   std::uint64_t events_ = 0;
 };
 
-GroupWriter::GroupWriter(Database& db, const StoreOptions& options)
-    : db_(db), options_(options), thread_([this] { run(); }) {}
+GroupWriter::GroupWriter(Database& db, const StoreOptions& options,
+                         EventTypeTable* event_types)
+    : db_(db),
+      options_(options),
+      event_types_(event_types),
+      last_types_flush_(std::chrono::steady_clock::now()),
+      thread_([this] { run(); }) {}
 
 GroupWriter::~GroupWriter() { stop(); }
 
@@ -315,14 +326,35 @@ void GroupWriter::run() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything is written
+      auto ready = [this] { return stopping_ || !queue_.empty(); };
+      if (auto due = event_types_due())
+        cv_.wait_until(lock, *due, ready);
+      else
+        cv_.wait(lock, ready);
+      if (queue_.empty() && stopping_) break;  // everything is written
       requests.swap(queue_);
       queued_units_.store(0);
     }
-    process(requests);
+    if (!requests.empty()) process(requests);
     requests.clear();
+    if (auto due = event_types_due(); due && *due <= std::chrono::steady_clock::now())
+      flush_event_types();
   }
+  if (event_types_ && event_types_->changed()) flush_event_types();  // clean stop: exact counts
+}
+
+std::optional<std::chrono::steady_clock::time_point> GroupWriter::event_types_due() const {
+  if (!event_types_ || !event_types_->changed()) return std::nullopt;
+  return last_types_flush_ + options_.event_types_flush_interval;
+}
+
+void GroupWriter::flush_event_types() {
+  last_types_flush_ = std::chrono::steady_clock::now();
+  rocksdb::WriteBatch batch;
+  auto changed = event_types_->take_changed(batch);
+  if (changed.empty()) return;
+  // Not written (storage failing): they stay changed for the next flush.
+  if (commit(batch)) event_types_->restore(changed);
 }
 
 void GroupWriter::process(std::vector<Request>& requests) {

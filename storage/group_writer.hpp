@@ -17,8 +17,14 @@
 // group) while the group is built; a refused one is rolled back out of the
 // batch and completed with its error, and the rest of the group goes on.
 //
-// Internal to storage/ (includes RocksDB). The Database must outlive the
-// GroupWriter. `done` callbacks and jobs run on the writer thread; they must
+// With an EventTypeTable, the writer also keeps the event-type catalog:
+// each group's catalogued events are staged into its batch and merged once
+// it is written, and the changed pairs are written as one batch at most every
+// options.event_types_flush_interval while any changed (the writer wakes
+// for it when idle), and once more when it stops (event_type_table.hpp).
+//
+// Internal to storage/ (includes RocksDB). The Database (and the
+// EventTypeTable, if any) must outlive the GroupWriter. `done` callbacks and jobs run on the writer thread; they must
 // not throw and must not wait for the writer (e.g. call Store::expire).
 // stop() (also run by the destructor) refuses new requests with
 // storage_errc::closed, lets the writer drain the queue, and joins it.
@@ -28,6 +34,7 @@
 #include "storage/transition.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -39,12 +46,15 @@
 
 namespace hookd::storage {
 
+class EventTypeTable;
+
 class GroupWriter {
  public:
   using Done = Store::Done;
   using Job = std::function<void()>;
 
-  GroupWriter(Database& db, const StoreOptions& options);
+  GroupWriter(Database& db, const StoreOptions& options,
+              EventTypeTable* event_types = nullptr);
   ~GroupWriter();
   GroupWriter(const GroupWriter&) = delete;
   GroupWriter& operator=(const GroupWriter&) = delete;
@@ -95,9 +105,14 @@ class GroupWriter {
   error_code enqueue(Request request, std::uint64_t units);
   void run();
   void process(std::vector<Request>& requests);
+  // Writer thread: when the catalog has changed pairs, when to write them.
+  std::optional<std::chrono::steady_clock::time_point> event_types_due() const;
+  void flush_event_types();
 
   Database& db_;
   const StoreOptions options_;
+  EventTypeTable* const event_types_;
+  std::chrono::steady_clock::time_point last_types_flush_;  // writer thread
 
   std::mutex mu_;
   std::condition_variable cv_;

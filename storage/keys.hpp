@@ -13,6 +13,8 @@
 //   by_state    state byte + subscription '\0' delivery id -> empty; the
 //               index list_deliveries() and count_deliveries() read
 //   subscriptions  subscription name -> subscription state
+//   event_types source '\0' type -> count, first and last seen
+//               (event_type_table.hpp)
 //   default     kStateIndexMarker -> empty, once by_state is complete
 // Delivery ids and subscription names never contain '\0' (ULIDs, decimal
 // ordinals and config names), which keeps these prefixes unambiguous.

@@ -3,6 +3,7 @@
 #include "storage/codec.hpp"
 #include "storage/database.hpp"
 #include "storage/delivery_index.hpp"
+#include "storage/event_type_table.hpp"
 #include "storage/expiry.hpp"
 #include "storage/group_writer.hpp"
 #include "storage/keys.hpp"
@@ -16,11 +17,12 @@
 
 namespace hookd::storage {
 
-// The writer is declared after the database so that it is stopped (its
-// queue drained) before the database is flushed and closed.
+// The writer is declared after the database and the event-type table so
+// that it is stopped (its queue drained, the catalog flushed) before they go.
 struct Store::Impl {
   StoreOptions options;
   std::unique_ptr<Database> db;
+  std::unique_ptr<EventTypeTable> event_types;  // null with event_types off
   std::unique_ptr<GroupWriter> writer;
   std::mutex expire_mu;  // one expire() at a time (expiry.hpp)
 
@@ -44,7 +46,13 @@ result<std::unique_ptr<Store>> Store::open(const StoreOptions& options,
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->db = std::move(*db);
-  impl->writer = std::make_unique<GroupWriter>(*impl->db, options);
+  if (options.event_types) {
+    auto table = EventTypeTable::load(*impl->db, options.max_event_types, why);
+    if (!table) return table.error();
+    impl->event_types = std::move(*table);
+  }
+  impl->writer =
+      std::make_unique<GroupWriter>(*impl->db, options, impl->event_types.get());
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -371,7 +379,21 @@ result<std::vector<Delivery>> Store::load_pending() {
 
 result<ExpiryStats> Store::expire(std::int64_t now_ms) {
   std::lock_guard lock(impl_->expire_mu);
-  return expire_records(*impl_->db, *impl_->writer, now_ms, impl_->options);
+  auto stats = expire_records(*impl_->db, *impl_->writer, now_ms, impl_->options);
+  if (!stats || !impl_->event_types) return stats;
+  auto types = impl_->event_types->expire(*impl_->writer, now_ms - impl_->options.retention.count());
+  if (!types) return types.error();
+  stats->event_types_deleted = *types;
+  return stats;
+}
+
+std::optional<EventTypeListing> Store::event_types(std::optional<std::string_view> source) const {
+  if (!impl_->event_types) return std::nullopt;
+  return impl_->event_types->listing(source);
+}
+
+result<std::vector<EventTypeEntry>> Store::stored_event_types() {
+  return read_event_types(*impl_->db);
 }
 
 error_code Store::flush() { return impl_->db->flush(); }
@@ -384,6 +406,10 @@ StoreStats Store::stats() const {
   s.records_written = impl_->writer->records_written();
   s.queue_depth = impl_->writer->queue_depth();
   s.disk_bytes = impl_->db->disk_bytes();
+  if (impl_->event_types) {
+    s.event_types = impl_->event_types->size();
+    s.event_types_dropped = impl_->event_types->dropped();
+  }
   return s;
 }
 

@@ -10,8 +10,10 @@
 // and all that startup_view() reads of a pending delivery),
 // "attempts" (delivery id \0 attempt number -> attempt), "by_state" (state +
 // subscription \0 delivery id -> empty; the index list_deliveries() and
-// count_deliveries() read), "subscriptions" (name -> state) and
-// "api_subscriptions" (name -> the daemon's document of an API subscription). Both indexes
+// count_deliveries() read), "subscriptions" (name -> state),
+// "api_subscriptions" (name -> the daemon's document of an API subscription)
+// and "event_types" (source \0 type -> count, first and last seen; the
+// event-type catalog, event_type_table.hpp). Both indexes
 // change in the same batch as the deliveries they index; opening a database
 // written before by_state existed builds that index once (delivery_index.hpp).
 //
@@ -56,6 +58,11 @@ struct StoreOptions {
   // larger than the bound is admitted only into an empty queue, so it cannot
   // starve.
   std::uint32_t max_write_queue = 65536;
+  // The event-type catalog (event_type_table.hpp): kept at all, its cap on
+  // (source, type) pairs, and how often changed counts are written.
+  bool event_types = true;
+  std::size_t max_event_types = kDefaultMaxEventTypes;
+  Duration event_types_flush_interval{1000};
   // Test-only fault injection: while *fail_writes_for_test is true the
   // writer fails every write with storage_errc::io_error without touching
   // the database. Leave it null in production.
@@ -77,6 +84,8 @@ struct ExpiryStats {
   // Always 0: expire() no longer scans the idem keys (see expire()). Kept so
   // that callers reporting it need not change.
   std::uint64_t keys_deleted = 0;
+  // Event-type catalog pairs last seen before now - retention.
+  std::uint64_t event_types_deleted = 0;
 };
 
 class Store final : public EventStore {
@@ -180,8 +189,17 @@ class Store final : public EventStore {
   // them all: what the scheduler uses to rebuild its wheel at start.
   error_code for_each_pending(const std::function<void(const Delivery&)>& fn);
 
+  // The event-type catalog, from memory; nullopt with event_types off.
+  std::optional<EventTypeListing> event_types(
+      std::optional<std::string_view> source) const override;
+  // The catalog as stored (the "event_types" family), which counts lag
+  // behind memory by at most the flush interval. For tests and tools.
+  result<std::vector<EventTypeEntry>> stored_event_types();
+
   // Deletes events older than the retention with their deliveries, attempts
   // and index keys, keeping any event that still has a pending delivery.
+  // Then drops the event-type catalog's pairs last seen before the
+  // retention (event_type_table.hpp).
   // Idem keys are left to the compaction filter: past the window they are
   // already invisible to find_idempotency(). Scans on the calling thread and
   // sends only the deletes, in short chunks, through the writer; an event

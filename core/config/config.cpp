@@ -37,6 +37,8 @@ constexpr Duration kMaxDrainTimeout{300 * 1000};
 constexpr std::uint32_t kMaxRecords = 100'000;
 constexpr std::uint32_t kMaxConnections = 1'000'000;
 constexpr std::uint32_t kMaxQueue = 1U << 24;
+// Each pair costs memory (up to ~300 bytes) and a row of /v1/event-types.
+constexpr std::uint32_t kMaxEventTypes = 1'000'000;
 constexpr std::uint32_t kMaxInFlight = 1'000'000;
 constexpr std::uint32_t kMaxConnectionsPerOrigin = 10'000;
 constexpr std::uint32_t kMaxThreads = 256;
@@ -137,7 +139,8 @@ void read_storage(TableReader& root, StorageConfig& storage) {
   if (table == nullptr) return;
   TableReader r(
       root.context(), *table, "storage",
-      {"path", "sync", "dedup_window", "retention", "max_write_queue"});
+      {"path", "sync", "dedup_window", "retention", "max_write_queue", "event_types",
+       "max_event_types"});
   if (auto path = r.nonempty_string("path")) storage.path = *path;
   if (auto sync = r.string("sync")) {
     if (*sync == "group") {
@@ -151,6 +154,8 @@ void read_storage(TableReader& root, StorageConfig& storage) {
   if (auto d = r.duration("dedup_window")) storage.dedup_window = *d;
   if (auto d = r.duration("retention")) storage.retention = *d;
   if (auto n = r.positive_u32("max_write_queue", kMaxQueue)) storage.max_write_queue = *n;
+  if (auto on = r.boolean("event_types")) storage.event_types = *on;
+  if (auto n = r.positive_u32("max_event_types", kMaxEventTypes)) storage.max_event_types = *n;
 }
 
 void read_delivery(TableReader& root, DeliveryConfig& delivery) {

@@ -5,6 +5,7 @@
 // values live only in these structs and are never logged.
 
 #include "core/event.hpp"
+#include "core/event_types.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -82,6 +83,10 @@ struct StorageConfig {
   // Units waiting for the writer (an event and each of its deliveries count
   // one each; a delivery update one); beyond: 503.
   std::uint32_t max_write_queue = 65536;
+  // The event-type catalog (GET /v1/event-types): kept at all, and at most
+  // this many (source, type) pairs.
+  bool event_types = true;
+  std::uint32_t max_event_types = kDefaultMaxEventTypes;
 };
 
 struct DeliveryConfig {

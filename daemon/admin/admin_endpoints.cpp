@@ -4,6 +4,7 @@
 // it returns hops back to the io thread by move.
 
 #include "core/clock.hpp"
+#include "core/delivery/outgoing.hpp"
 #include "core/formats/parsers.hpp"
 #include "core/router.hpp"
 #include "daemon/admin/admin_handler.hpp"
@@ -203,6 +204,48 @@ net::awaitable<Response> AdminHandler::get_delivery(std::string id) {
   co_return json_response(http::status::ok,
                           boost::json::object{{"delivery", delivery_json(*found->delivery)},
                                               {"attempts", std::move(list)}});
+}
+
+namespace {
+
+// The catalog of the store's memory, read on the storage reader: the copy
+// takes the lock the storage writer merges each group under.
+result<std::optional<storage::EventTypeListing>> read_event_types(
+    storage::EventStore& store, const std::optional<std::string>& source) {
+  std::optional<std::string_view> filter;
+  if (source) filter = *source;
+  return store.event_types(filter);
+}
+
+boost::json::object event_type_json(const EventTypeEntry& e) {
+  return {{"source", e.source},
+          {"type", e.type},
+          {"count", e.stats.count},
+          {"first_seen", format_rfc3339_ms(e.stats.first_seen_ms)},
+          {"last_seen", format_rfc3339_ms(e.stats.last_seen_ms)}};
+}
+
+}  // namespace
+
+net::awaitable<Response> AdminHandler::list_event_types(boost::urls::params_view params) {
+  co_await net::this_coro::throw_if_cancelled(false);
+  auto query = read_query(params, {"source"});
+  if (!query.error.empty()) co_return bad_request(query.error);
+  storage::EventStore* store = &store_;
+  auto read = [store, source = owned(query.get("source"))] {
+    return read_event_types(*store, source);
+  };
+  auto found = co_await reader_.run(std::move(read));
+  if (!found) co_return storage_failure(found.error());
+  if (!*found)
+    co_return error_response(http::status::not_found,
+                             "the event-type catalog is off ([storage] event_types = false)");
+  boost::json::array list;
+  list.reserve((*found)->entries.size());
+  for (const auto& e : (*found)->entries) list.push_back(event_type_json(e));
+  co_return json_response(http::status::ok,
+                          boost::json::object{{"event_types", std::move(list)},
+                                              {"dropped", (*found)->dropped}});
 }
 
 Response AdminHandler::get_job(const std::string& id) const {

@@ -90,6 +90,7 @@ class AdminHandler {
   net::awaitable<Response> get_event(std::string id);
   net::awaitable<Response> list_deliveries(boost::urls::params_view query);
   net::awaitable<Response> get_delivery(std::string id);
+  net::awaitable<Response> list_event_types(boost::urls::params_view query);
   Response get_job(const std::string& id) const;
   Response list_jobs() const;
   net::awaitable<Response> retry(std::string id);

@@ -117,6 +117,17 @@ void pool_and_storage(PrometheusText& out, const ConnPool& pool, const storage::
   out.sample("hookd_storage_write_queue", {}, stats.queue_depth);
 }
 
+// Zero with [storage] event_types = false.
+void event_types(PrometheusText& out, const storage::StoreStats& stats) {
+  out.family("hookd_event_types", "gauge",
+             "(source, type) pairs in the event-type catalog (GET /v1/event-types).");
+  out.sample("hookd_event_types", {}, stats.event_types);
+  out.family("hookd_event_types_dropped_total", "counter",
+             "Accepted events not counted in the event-type catalog since start: their "
+             "(source, type) pair was new and the catalog full ([storage] max_event_types).");
+  out.sample("hookd_event_types_dropped_total", {}, stats.event_types_dropped);
+}
+
 void connections(PrometheusText& out, const ListenerCounters& listeners) {
   out.family("hookd_connections_open", "gauge", "Open client connections per listener.");
   for (const auto& [name, c] : listeners)
@@ -148,6 +159,7 @@ std::string render_metrics(const Config& config, const IngestHandler& ingest,
   events_received(out, config, ingest);
   deliveries(out, config, scheduler);
   pool_and_storage(out, pool, store);
+  event_types(out, store);
   connections(out, listeners);
   return std::move(out).take();
 }

@@ -30,6 +30,7 @@ const std::vector<CommandSpec>& commands() {
       {"resume", "NAME", {}},
       {"replay", "NAME", {"since", "until"}},
       {"redeliver-dead", "NAME", {}},
+      {"event-types", "", {"source"}},
   };
   return specs;
 }
@@ -193,6 +194,7 @@ commands:
                                deliver again every stored event in [since, until);
                                WHEN is a duration before now (2h, 1h30m) or RFC 3339
   redeliver-dead NAME          make every dead delivery of NAME pending again
+  event-types [--source S]     every event type received, with count, first and last seen
 
 options:
   --admin URL        admin API (default http://127.0.0.1:9090; https verified)

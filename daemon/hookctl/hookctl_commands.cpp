@@ -227,6 +227,10 @@ Output run_command(const Invocation& inv, const AdminClient& client, std::string
     Call call{"GET", "/v1/events" + query(inv, {"source", "type", "limit", "after"}), {}, {}};
     return single(session, inv, call, render_events);
   }
+  if (cmd == "event-types") {
+    Call call{"GET", "/v1/event-types" + query(inv, {"source"}), {}, {}};
+    return single(session, inv, call, render_event_types);
+  }
   if (cmd == "event") {
     Call call{"GET", "/v1/events/" + id, {}, quoted("event", inv.argument)};
     return single(session, inv, call, render_event);

@@ -185,6 +185,25 @@ std::string render_retried(const json::object& answer) {
   return out + "\n";
 }
 
+std::string render_event_types(const json::object& answer) {
+  const auto& list = array_at(answer, "event_types");
+  std::string out = "no event types\n";
+  if (!list.empty()) {
+    Table table({{"SOURCE"}, {"TYPE"}, {"COUNT", Align::right}, {"FIRST SEEN"}, {"LAST SEEN"}});
+    for (const auto& v : list) {
+      if (!v.is_object()) continue;
+      const auto& t = v.get_object();
+      table.add_row({text(t, "source"), text(t, "type"), text(t, "count"), text(t, "first_seen"),
+                     text(t, "last_seen")});
+    }
+    out = table.render();
+  }
+  if (number(answer, "dropped") > 0)
+    out += text(answer, "dropped") +
+           " events since start not catalogued: the catalog was full ([storage] max_event_types)\n";
+  return out;
+}
+
 std::string render_subscription_state(const json::object& answer) {
   const auto& s = object_at(answer, "subscription");
   return "subscription " + text(s, "name") + ": " + state_with_reason(s) + "\n";

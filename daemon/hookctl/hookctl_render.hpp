@@ -26,5 +26,8 @@ std::string render_delivery(const boost::json::object& answer);
 std::string render_retried(const boost::json::object& answer);
 // {"subscription":Subscription} after pause or resume: its state.
 std::string render_subscription_state(const boost::json::object& answer);
+// {"event_types":[EventType],"dropped":N} as a table, with a line about
+// dropped events when there are any.
+std::string render_event_types(const boost::json::object& answer);
 
 }  // namespace hookd::hookctl

@@ -191,6 +191,7 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
     ids[i] = ev.id;
     reserved.push_back(std::move(scoped));
     storage::IngestRecord rec;
+    rec.catalog = true;
     auto matches = routing.router.match(ev);
     if (matches.empty()) {
       ++unrouted;
