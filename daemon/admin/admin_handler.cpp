@@ -214,6 +214,8 @@ net::awaitable<Response> AdminHandler::v1(const Request& req, const std::vector<
     if (auto refused = refuse_get(true)) co_return std::move(*refused);
     co_return co_await list_event_types(params);
   }
+  if (first == "stats" && n == 2 && segs[1] == "series")
+    co_return get(false, [&] { return stats_series(); });
   if (first == "jobs" && n == 1) co_return get(false, [&] { return list_jobs(); });
   if (first == "jobs" && n == 2) co_return get(false, [&] { return get_job(segs[1]); });
   if (first == "deliveries" && n == 3 && segs[2] == "retry") {
