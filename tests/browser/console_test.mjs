@@ -114,6 +114,7 @@ listen = ["127.0.0.1:0"]
 listen = "127.0.0.1:0"
 token = "${TOKEN}"
 read_token = "${READ_TOKEN}"
+allow_destinations = ["127.0.0.1/32"]
 [storage]
 path = "${join(dir, 'db')}"
 sync = "none"
@@ -239,7 +240,7 @@ retry = { attempts = 1, base = "100ms", cap = "1s" }
   check((await text(page, '#view h1')).includes('dead'), 'the delivery page shows the dead delivery');
   await page.click('button[data-action="Retry"]');
   await until('the retried delivery to show as delivered', async () => {
-    await page.goto(page.url(), { waitUntil: 'load' });
+    await page.reload({ waitUntil: 'load' });
     await page.waitForSelector('#view[data-page="deliveries"] h1');
     return (await text(page, '#view h1')).includes('delivered');
   }, 20_000, 300);
@@ -270,12 +271,37 @@ retry = { attempts = 1, base = "100ms", cap = "1s" }
 
   await open(page, '#/subscriptions/orders', 'button[data-action="Pause"]');
   await shot(page, 'subscription');
+
+  // An API subscription made, changed and deleted through the console.
+  page.on('dialog', (d) => d.accept());
+  await open(page, '#/subscriptions/new', '#spec');
+  await page.$eval('#spec', (t, url) => {
+    t.value = JSON.stringify({ name: 'ui-made', url, events: ['order.*'], sources: ['shop'] });
+  }, `http://127.0.0.1:${good.port}/hooks/ui`);
+  await page.click('#spec-form button[type=submit]');
+  await page.waitForSelector('#new-secret');
+  check((await text(page, '#new-secret')).startsWith('whsec_'), 'creating a subscription shows its secret once');
+  await shot(page, 'subscription-created');
+  await page.click('button[data-action="Disable"]');
+  await page.waitForFunction(() => (document.getElementById('notice') || {}).textContent === 'Disabled.');
+  check((await text(page, '#view h1')).includes('disabled'), 'disable from the console');
+  await page.$eval('#spec', (t) => { t.value = JSON.stringify({ events: ['order.created'] }); });
+  await page.click('#spec-form button[type=submit]');
+  await page.waitForFunction(() => (document.getElementById('notice') || {}).textContent === 'Saved.');
+  check((await v1('/v1/subscriptions/ui-made')).subscription.events[0] === 'order.created', 'edit (PATCH) from the console');
+  await page.click('button[data-action="Delete"]');
+  await page.waitForFunction(() => location.hash === '#/subscriptions');
+  check((await v1('/v1/subscriptions/ui-made')).error !== undefined, 'delete from the console');
   await open(page, '#/event-types');
   check((await page.$$eval('#view tbody tr', (r) => r.length)) >= 3, 'the event-type catalog is listed');
   await shot(page, 'event-types');
   await open(page, '#/overview', '#view .chart svg rect');
   check((await page.$$eval('#view .chart svg rect', (r) => r.length)) > 0, 'the overview chart has bars');
   await shot(page, 'overview');
+  // A small copy for docs/console-overview.png (README).
+  await page.setViewport({ width: 1280, height: 660, deviceScaleFactor: 0.6 });
+  await sleep(200);
+  await page.screenshot({ path: join(OUT, 'overview-small.png') });
   await page.setViewport({ width: 390, height: 844, isMobile: true });
   await open(page, '#/deliveries');
   await shot(page, 'deliveries-phone');

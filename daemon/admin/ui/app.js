@@ -211,6 +211,14 @@ function chart(title, start, bars, lines, lineUnit) {
         d += (d && l.values[i - 1] !== null ? 'L' : 'M') + (L + i * bw + bw / 2).toFixed(1) + ' ' + ly(v).toFixed(1);
       });
       if (d) root.appendChild(svg('path', { class: 'l-' + l.key, d }));
+      l.values.forEach((v, i) => {
+        if (v === null) return;
+        const c = svg('circle', { class: 'l-' + l.key + ' dot', cx: (L + i * bw + bw / 2).toFixed(1), cy: ly(v).toFixed(1), r: 2.5 });
+        const tip = svg('title', {});
+        tip.textContent = `${l.label}: ${fmtLatency(v)}`;
+        c.appendChild(tip);
+        root.appendChild(c);
+      });
     }
     const t = svg('text', { x: L + pw + 4, y: T + 8 });
     t.textContent = fmtLatency(maxLine, lineUnit);
@@ -342,7 +350,7 @@ async function newSubscription() {
       'Create', async (spec) => {
         const r = await api('POST', '/v1/subscriptions', spec);
         const name = r.data.subscription && r.data.subscription.name ? r.data.subscription.name : spec.name;
-        pendingSecret = r.data.secret || null;
+        pendingSecret = r.data.secret ? { name, secret: r.data.secret } : null;
         location.hash = subHref(name);
         return null;
       })];
@@ -355,10 +363,10 @@ async function subscription(name) {
   const s = r.data.subscription;
   const api_ = s.origin === 'api';
   const out = [el('h1', {}, 'Subscription ', s.name, ' ', badge(s.state))];
-  if (pendingSecret) {
+  // Shown until the user leaves this page (render() forgets it then).
+  if (pendingSecret && pendingSecret.name === name) {
     out.push(el('div', { class: 'card' }, el('strong', {}, 'Signing secret (shown once; store it now):'),
-      el('div', { class: 'secret', id: 'new-secret' }, pendingSecret)));
-    pendingSecret = null;
+      el('div', { class: 'secret', id: 'new-secret' }, pendingSecret.secret)));
   }
   out.push(el('p', { class: 'note' }, api_
     ? 'Created over the API: it can be edited and deleted here.'
@@ -585,6 +593,7 @@ async function render(refresh) {
     return;
   }
   state.route = location.hash;
+  if (pendingSecret && !(segs[0] === 'subscriptions' && segs[1] === pendingSecret.name)) pendingSecret = null;
   try {
     if (!state.access) await whoami();
     document.getElementById('who').textContent = state.access === 'full' ? 'full access' : 'read-only';
