@@ -32,8 +32,10 @@ json::array latency_column(const std::array<SubscriptionMinute, kSeriesMinutes>*
     std::optional<double> s;
     if (w != nullptr) s = histogram_quantile(q, kLatencyBounds, (*w)[i].latency);
     // Whole microseconds: Boost.JSON would print a double in exponent form.
-    if (s) a.push_back(static_cast<std::int64_t>(std::llround(*s * 1e6)));
-    else a.push_back(nullptr);
+    if (s)
+      a.push_back(static_cast<std::int64_t>(std::llround(*s * 1e6)));
+    else
+      a.push_back(nullptr);
   }
   return a;
 }
