@@ -1,5 +1,6 @@
 #include "daemon/admin/admin_handler.hpp"
 
+#include "daemon/admin/admin_console.hpp"
 #include "daemon/admin/admin_json.hpp"
 #include "daemon/admin/admin_request.hpp"
 #include "daemon/log.hpp"
@@ -66,6 +67,7 @@ net::awaitable<Response> AdminHandler::handle(Request& req, const ClientInfo& cl
 
 net::awaitable<Response> AdminHandler::open_endpoint(std::string path, const Request& req) {
   co_await net::this_coro::throw_if_cancelled(false);
+  if (auto console = console_response(path, req.method())) co_return std::move(*console);
   if (path != "/healthz" && path != "/readyz" && path != "/metrics")
     co_return error_response(http::status::not_found, "no such endpoint");
   if (!is_get(req)) co_return method_not_allowed("GET, HEAD");
@@ -128,6 +130,20 @@ std::optional<Response> AdminHandler::authorize(const http::request_header<>& re
     return error_response(http::status::forbidden, "the read-only token allows GET and HEAD only");
   }
   return std::nullopt;
+}
+
+bool AdminHandler::full_access(const http::request_header<>& req) const {
+  auto it = req.find(http::field::authorization);
+  if (it == req.end()) return false;
+  auto given = bearer_token(std::string_view(it->value().data(), it->value().size()));
+  return given && secret_equals(*given, config_->admin.token);
+}
+
+Response AdminHandler::whoami(const Request& req) const {
+  // Reached only past authorize(): a token that is not the full one is the read token.
+  boost::json::object o;
+  o["access"] = full_access(req) ? "full" : "read";
+  return json_response(http::status::ok, o);
 }
 
 net::awaitable<Response> AdminHandler::subscriptions_endpoint(const Request& req,
@@ -214,6 +230,9 @@ net::awaitable<Response> AdminHandler::v1(const Request& req, const std::vector<
     if (auto refused = refuse_get(true)) co_return std::move(*refused);
     co_return co_await list_event_types(params);
   }
+  if (first == "stats" && n == 2 && segs[1] == "series")
+    co_return get(false, [&] { return stats_series(); });
+  if (first == "whoami" && n == 1) co_return get(false, [&] { return whoami(req); });
   if (first == "jobs" && n == 1) co_return get(false, [&] { return list_jobs(); });
   if (first == "jobs" && n == 2) co_return get(false, [&] { return get_job(segs[1]); });
   if (first == "deliveries" && n == 3 && segs[2] == "retry") {

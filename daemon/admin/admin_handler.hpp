@@ -70,6 +70,12 @@ class AdminHandler {
   net::awaitable<Response> open_endpoint(std::string path, const Request& req);
   std::optional<Response> authorize(const http::request_header<>& req,
                                     const ClientInfo& client) const;
+  // True when `req` carries the full token (not the read token).
+  bool full_access(const http::request_header<>& req) const;
+  // GET /v1/whoami: {"access":"full"|"read"}, so the console can hide actions.
+  Response whoami(const Request& req) const;
+  // GET /v1/stats/series (admin_stats.cpp).
+  Response stats_series() const;
   net::awaitable<Response> v1(const Request& req, const std::vector<std::string>& segs,
                               boost::urls::params_view query);
 

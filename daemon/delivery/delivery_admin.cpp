@@ -103,6 +103,7 @@ void DeliveryScheduler::forget_subscription(const std::string& name) {
   it->second->paused = false;
   it->second->reason.clear();
   it->second->dead_total = 0;
+  series_.forget(name);
   SubscriptionCounters& c = counters_[name];
   SubscriptionCounters fresh;
   fresh.pending = c.pending;

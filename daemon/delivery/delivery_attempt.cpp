@@ -1,5 +1,6 @@
 // DeliveryScheduler's attempt path: one POST of one delivery, its verdict
 // made durable, then acted on. See delivery_scheduler.hpp.
+#include "core/clock.hpp"
 #include "core/delivery/retry_policy.hpp"
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/delivery/delivery_state.hpp"
@@ -314,12 +315,19 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
     co_return;
   }
   auto& counters = counters_[sub_name];
+  SubscriptionMinute* minute = series_.at(sub_name, unix_minute(unix_ms()));
   if (!refused) {
     double seconds = static_cast<double>(res.latency.count()) / 1e6;
-    auto bucket = std::lower_bound(kLatencyBuckets.begin(), kLatencyBuckets.end(), seconds);
-    ++counters.latency_buckets[static_cast<std::size_t>(bucket - kLatencyBuckets.begin())];
+    const std::size_t bucket = latency_bucket(seconds);
+    ++counters.latency_buckets[bucket];
     counters.latency_sum_seconds += seconds;
     ++counters.latency_count;
+    if (minute != nullptr) ++minute->latency[bucket];
+  }
+  if (minute != nullptr) {
+    if (verdict.outcome == Outcome::delivered) ++minute->delivered;
+    else ++minute->failed;
+    if (verdict.outcome == Outcome::dead) ++minute->dead;
   }
   switch (verdict.outcome) {
     case Outcome::delivered:

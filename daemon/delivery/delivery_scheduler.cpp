@@ -1,5 +1,6 @@
 #include "daemon/delivery/delivery_scheduler.hpp"
 
+#include <set>
 #include <limits>
 #include <stdexcept>
 #include "daemon/delivery/delivery_state.hpp"
@@ -83,12 +84,17 @@ void DeliveryScheduler::maybe_recycle(SubState& s) {
   sub_names_[index].clear();
   free_subs_.push_back(index);
   counters_.erase(name);
+  series_.forget(name);
   subs_.erase(name);  // destroys `s`
 }
 
 void DeliveryScheduler::set_config(std::shared_ptr<const Config> config) {
   config_ = std::move(config);
   for (auto& [name, s] : subs_) s->config = nullptr;
+  std::set<std::string, std::less<>> names;
+  for (const auto& sc : config_->subscriptions) names.insert(sc.name);
+  series_.retain(names);
+  series_.set_max_names(names.size() + kSeriesSlack);
   for (const auto& sc : config_->subscriptions) {
     SubState& s = sub_state(sc.name);
     s.config = &sc;

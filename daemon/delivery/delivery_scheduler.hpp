@@ -36,6 +36,7 @@
 #include "core/delivery/outgoing.hpp"
 #include "core/delivery/timer_wheel.hpp"
 #include "core/delivery/token_index.hpp"
+#include "core/stats_series.hpp"
 #include "daemon/delivery/conn_pool.hpp"
 #include "daemon/http/net.hpp"
 #include "storage/event_store.hpp"
@@ -73,8 +74,7 @@ struct ReplayProgress {
 };
 
 // Attempt latency buckets (seconds) of hookd_delivery_duration_seconds.
-inline constexpr std::array<double, 11> kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                           0.5,   1,    2.5,   5,    10};
+inline constexpr auto kLatencyBuckets = kLatencyBounds;
 
 struct SubscriptionCounters {
   std::uint64_t delivered = 0;
@@ -174,6 +174,9 @@ class DeliveryScheduler {
   bool writes_failing() const noexcept { return held_writes_ > 0; }
   std::size_t pending() const noexcept { return live_items_; }
   const std::map<std::string, SubscriptionCounters>& counters() const { return counters_; }
+  // Attempts per minute of the last hour, per subscription of the config
+  // (GET /v1/stats/series); a deleted or removed subscription's is dropped.
+  const SeriesMap<SubscriptionMinute>& series() const { return series_; }
 
   struct Item;
   struct SubState;
@@ -246,6 +249,9 @@ class DeliveryScheduler {
   DispatchQueue queue_;
   std::unordered_map<std::string, std::unique_ptr<OriginBreaker>> origins_;
   std::map<std::string, SubscriptionCounters> counters_;
+  // Bounded by the config's subscriptions plus kSeriesSlack (set_config).
+  static constexpr std::size_t kSeriesSlack = 64;
+  SeriesMap<SubscriptionMinute> series_{kSeriesSlack};
   bool stopped_ = false;
   std::mt19937_64 rng_;
 

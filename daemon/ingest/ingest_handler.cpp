@@ -11,6 +11,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <set>
 #include <chrono>
 #include <mutex>
 
@@ -79,9 +80,22 @@ IngestHandler::IngestHandler(storage::EventStore& store, std::shared_ptr<const C
 }
 
 void IngestHandler::set_config(std::shared_ptr<const Config> config) {
+  std::set<std::string, std::less<>> sources;
+  for (const auto& src : config->sources) sources.insert(src.name);
+  {
+    std::lock_guard lock(counters_mu_);
+    series_.retain(sources);
+    series_.set_max_names(sources.size());
+  }
   auto routing = std::make_shared<Routing>(Routing{config, Router(config->subscriptions)});
   std::lock_guard lock(routing_mu_);
   routing_ = std::move(routing);
+}
+
+std::map<std::string, std::array<SourceMinute, kSeriesMinutes>, std::less<>>
+IngestHandler::series(std::int64_t now_minute) const {
+  std::lock_guard lock(counters_mu_);
+  return series_.windows(now_minute);
 }
 
 std::shared_ptr<const IngestHandler::Routing> IngestHandler::routing() const {
@@ -227,6 +241,10 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
       auto& c = counters_[source_name];
       c.routed += accepted - unrouted;
       c.unrouted += unrouted;
+      if (auto* m = series_.at(source_name, unix_minute(unix_ms()))) {
+        m->routed += static_cast<std::uint32_t>(accepted - unrouted);
+        m->unrouted += static_cast<std::uint32_t>(unrouted);
+      }
     }
     if (on_committed_ && !deliveries.empty()) on_committed_(deliveries);
   }
@@ -239,6 +257,9 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
     auto& c = counters_[source_name];
     c.duplicates += duplicates;
     ++c.ok;
+    if (duplicates > 0)
+      if (auto* m = series_.at(source_name, unix_minute(unix_ms())))
+        m->duplicate += static_cast<std::uint32_t>(duplicates);
   }
   log::debug("ingest.accepted", {{"source", source_name},
                                  {"accepted", accepted},

@@ -15,6 +15,7 @@
 
 #include "core/config/config.hpp"
 #include "core/router.hpp"
+#include "core/stats_series.hpp"
 #include "core/ulid.hpp"
 #include "daemon/http/http_server.hpp"
 #include "storage/event_store.hpp"
@@ -62,6 +63,10 @@ class IngestHandler {
   net::awaitable<Response> handle(Request& req, const ClientInfo& client);
 
   std::map<std::string, SourceCounters> counters() const;
+  // Events per minute by result of the last hour, per configured source,
+  // ending at `now_minute` (unix minutes); any thread.
+  std::map<std::string, std::array<SourceMinute, kSeriesMinutes>, std::less<>> series(
+      std::int64_t now_minute) const;
   std::size_t writes_in_flight() const;
   // A fresh event id from the same generator as ingest's (time-ordered,
   // unique across threads), for events hookd makes itself (hookd.test).
@@ -91,6 +96,7 @@ class IngestHandler {
   std::unordered_map<std::string, InFlightEntry> in_flight_;
   mutable std::mutex counters_mu_;
   std::map<std::string, SourceCounters> counters_;
+  SeriesMap<SourceMinute> series_{0};  // under counters_mu_; bounded by the config's sources
   CommittedFn on_committed_;
 };
 
