@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hookd::hookctl {
@@ -26,13 +27,17 @@ struct Invocation {
   std::string ca_file;     // empty: the system trust store
   std::chrono::milliseconds timeout{10'000};  // each network phase
   bool json = false;
-  std::string command;   // "status", "deliveries", "replay", ...
+  std::string command;   // "status", "deliveries", "subscription create", ...
   std::string argument;  // the ID or NAME of commands that take one
   // Command options by name without dashes ("state" -> "dead"). Replay's
   // "since" and "until" are already RFC 3339 UTC with milliseconds.
   std::map<std::string, std::string, std::less<>> options;
+  // Repeatable options ("header", "event", ...), in command-line order.
+  std::map<std::string, std::vector<std::string>, std::less<>> lists;
 
   std::optional<std::string_view> option(std::string_view name) const;
+  // The values of a repeatable option; empty when it was not given.
+  const std::vector<std::string>& list(std::string_view name) const;
 };
 
 struct ParsedArgs {
@@ -42,10 +47,15 @@ struct ParsedArgs {
   bool version = false;                  // --version
 };
 
-// Parses argv[1..]. Global options may appear anywhere; `--name value` and
+// Parses argv[1..]. A command is one word ("status") or a group and a
+// subcommand ("subscription create"). Global options may appear anywhere; `--name value` and
 // `--name=value` are both accepted, and `--` ends the options. `now_ms` (unix
 // milliseconds) anchors replay's relative --since/--until.
 ParsedArgs parse_args(const std::vector<std::string>& args, std::int64_t now_ms);
+
+// "KEY=VALUE" split at its first '='; nullopt without one or with an empty
+// KEY (the value may be empty).
+std::optional<std::pair<std::string, std::string>> split_pair(std::string_view text);
 
 // The usage text, ending with a newline.
 std::string usage_text();

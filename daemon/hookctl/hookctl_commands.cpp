@@ -1,6 +1,7 @@
 #include "daemon/hookctl/hookctl_commands.hpp"
 
 #include "daemon/hookctl/hookctl_render.hpp"
+#include "daemon/hookctl/hookctl_subscription.hpp"
 #include "daemon/hookctl/hookctl_table.hpp"
 
 #include <boost/json/parse.hpp>
@@ -20,7 +21,7 @@ namespace json = boost::json;
 struct Call {
   std::string_view method;
   std::string target;
-  std::string body;       // JSON, for POST
+  std::string body;       // JSON, for POST, PUT and PATCH
   std::string not_found;  // "delivery 'X'": the message for a 404; empty: the API's
 };
 
@@ -29,7 +30,9 @@ struct Answer {
   int status = 0;       // 0: no answer
   json::object object;  // the body, when it is a JSON object (errors too)
   std::string raw;
-  std::string error;  // without "hookctl: "; empty on success
+  // Without "hookctl: " (a second line and later ones start with it); empty
+  // on success.
+  std::string error;
 };
 
 class Session {
@@ -68,6 +71,14 @@ class Session {
              ": use --token-file, HOOKCTL_TOKEN or $CREDENTIALS_DIRECTORY/admin.token";
     }
     if (status == 404 && !c.not_found.empty()) return "no such " + c.not_found;
+    // A refused subscription lists every problem in "errors" ("error" is
+    // the first): one line each, so that all can be fixed at once.
+    std::string all;
+    if (body) {
+      for (const auto& e : array_at(*body, "errors"))
+        if (e.is_string()) all += (all.empty() ? "" : "\nhookctl: ") + clean(e.get_string()) + code;
+    }
+    if (!all.empty()) return all;
     const auto* error = body ? body->if_contains("error") : nullptr;
     if (error && error->is_string()) return clean(error->get_string()) + code;
     return "unexpected answer from " + std::string(admin_url_) + " to " + std::string(c.method) +
@@ -196,6 +207,40 @@ Output follow_replay_job(const Session& session, const Invocation& inv, const st
   }
 }
 
+// `hookctl subscription SUBCOMMAND`: one request each.
+Output subscription_command(const Session& session, const Invocation& inv) {
+  const std::string sub = inv.command.substr(inv.command.find(' ') + 1);
+  const std::string base = "/v1/subscriptions";
+  const std::string target = base + "/" + encode_component(inv.argument);
+  const std::string named = quoted("subscription", inv.argument);
+  if (sub == "list")
+    return single(session, inv, {"GET", base + query(inv, {"origin", "label"}), {}, {}},
+                  render_subscription_list);
+  if (sub == "show") return single(session, inv, {"GET", target, {}, named}, render_subscription);
+  if (sub == "create" || sub == "update" || sub == "replace") {
+    auto body = subscription_body(inv, read_text_file);
+    if (!body.error.empty()) return {{}, "hookctl: " + body.error + "\n", kExitFailure};
+    std::string json_body = json::serialize(body.object);
+    if (sub == "create")
+      return single(session, inv, {"POST", base, std::move(json_body), {}},
+                    render_subscription_created);
+    Call call{sub == "update" ? "PATCH" : "PUT", target, std::move(json_body), named};
+    return single(session, inv, call, render_subscription_updated);
+  }
+  if (sub == "delete")
+    return single(session, inv, {"DELETE", target, {}, named}, render_subscription_deleted);
+  if (sub == "enable" || sub == "disable")
+    return single(session, inv, {"POST", target + "/" + sub, {}, named}, render_subscription_state);
+  if (sub == "rotate-secret") {
+    auto body = rotate_secret_body(inv, read_text_file);
+    if (!body.error.empty()) return {{}, "hookctl: " + body.error + "\n", kExitFailure};
+    Call call{"POST", target + "/rotate-secret", json::serialize(body.object), named};
+    return single(session, inv, call, render_secret_rotated);
+  }
+  // test; parse_args admits no other subcommand.
+  return single(session, inv, {"POST", target + "/test", {}, named}, render_test_queued);
+}
+
 }  // namespace
 
 std::string encode_component(std::string_view s) {
@@ -221,6 +266,7 @@ Output run_command(const Invocation& inv, const AdminClient& client, std::string
   const std::string& cmd = inv.command;
   const std::string id = encode_component(inv.argument);
   if (cmd == "status") return status(session, inv);
+  if (cmd.starts_with("subscription ")) return subscription_command(session, inv);
   if (cmd == "subscriptions")
     return single(session, inv, {"GET", "/v1/subscriptions", {}, {}}, render_subscriptions);
   if (cmd == "events") {

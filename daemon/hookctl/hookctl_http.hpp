@@ -39,7 +39,7 @@ class AdminClient {
   AdminClient(const AdminClient&) = delete;
   AdminClient& operator=(const AdminClient&) = delete;
 
-  // `method` is "GET" or "POST"; `target` is "/v1/..." with its query
+  // `method` is "GET", "POST", "PUT", "PATCH" or "DELETE"; `target` is "/v1/..." with its query
   // already encoded; a non-empty `json_body` is sent as application/json.
   HttpReply request(std::string_view method, std::string_view target,
                     std::string_view json_body = {}) const;

@@ -2,6 +2,8 @@
 
 #include "daemon/hookctl/hookctl_table.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <cstdint>
 #include <map>
 
@@ -71,6 +73,66 @@ std::string delivery_block(const json::object& d) {
                      {"updated", text(d, "updated")},
                      {"last error", text(d, "last_error")}});
 }
+
+// The strings of array `o[key]` joined with ", ", or `none` when empty.
+std::string joined(const json::object& o, std::string_view key, std::string_view none) {
+  std::string out;
+  for (const auto& v : array_at(o, key)) {
+    if (!out.empty()) out += ", ";
+    out += v.is_string() ? clean(v.get_string()) : clean(json::serialize(v));
+  }
+  return out.empty() ? std::string(none) : out;
+}
+
+// Object `o[key]` as "k=v, k2=v2", or "-" when empty.
+std::string pairs(const json::object& o, std::string_view key) {
+  std::string out;
+  for (const auto& [k, v] : object_at(o, key)) {
+    if (!out.empty()) out += ", ";
+    out += clean(k) + "=" + (v.is_string() ? clean(v.get_string()) : clean(json::serialize(v)));
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::string url_text(const json::object& s) {
+  std::string url = text(s, "url");
+  const auto* q = s.if_contains("url_has_query");
+  if (q && q->is_bool() && q->get_bool()) url += " (query not shown)";
+  return url;
+}
+
+std::string origin_text(const json::object& s) {
+  std::string origin = text(s, "origin");
+  const auto* file = s.if_contains("file");
+  if (file && file->is_string()) origin += " (" + clean(file->get_string()) + ")";
+  return origin;
+}
+
+std::string basic_auth_text(const json::object& s) {
+  const auto* auth = s.if_contains("basic_auth");
+  if (!auth || !auth->is_object()) return "-";
+  return "user " + text(auth->get_object(), "user") + ", password set";
+}
+
+std::string retry_text(const json::object& s) {
+  const auto& r = object_at(s, "retry");
+  return text(r, "attempts") + " attempts, base " + text(r, "base") + ", cap " + text(r, "cap");
+}
+
+std::string tls_text(const json::object& s) {
+  const auto* tls = s.if_contains("tls");
+  if (!tls || !tls->is_object()) return "-";
+  std::string ca = text(tls->get_object(), "ca");
+  return ca == "-" ? "system trust store" : "ca " + ca;
+}
+
+std::string extra_text(const json::object& s) {
+  const auto& extra = object_at(s, "extra");
+  return extra.empty() ? "-" : clean(json::serialize(extra));
+}
+
+constexpr std::string_view kSecretNote =
+    "the secret is shown only now: store it to verify the webhook-signature header\n";
 
 }  // namespace
 
@@ -207,6 +269,109 @@ std::string render_event_types(const json::object& answer) {
 std::string render_subscription_state(const json::object& answer) {
   const auto& s = object_at(answer, "subscription");
   return "subscription " + text(s, "name") + ": " + state_with_reason(s) + "\n";
+}
+
+}  // namespace hookd::hookctl
+
+namespace hookd::hookctl {
+
+std::string render_subscription_list(const json::object& answer) {
+  const auto& list = array_at(answer, "subscriptions");
+  if (list.empty()) return "no subscriptions\n";
+  Table table({{"NAME"},
+               {"ORIGIN"},
+               {"STATE"},
+               {"PENDING", Align::right},
+               {"DEAD", Align::right},
+               {"URL", Align::left, kErrorWidth},
+               {"LABELS", Align::left, kExcerptWidth}});
+  for (const auto& v : list) {
+    if (!v.is_object()) continue;
+    const auto& s = v.get_object();
+    table.add_row({text(s, "name"), text(s, "origin"), state_with_reason(s), text(s, "pending"),
+                   text(s, "dead"), text(s, "url"), pairs(s, "labels")});
+  }
+  return table.render();
+}
+
+std::string render_subscription(const json::object& answer) {
+  const auto& s = object_at(answer, "subscription");
+  std::vector<std::pair<std::string, std::string>> rows;
+  // Only what the answer holds: an API subscription that is not in effect
+  // (invalid, deleting) has its name, state, error and times only.
+  auto add = [&](std::string_view key, std::string label, std::string value) {
+    if (s.contains(key)) rows.emplace_back(std::move(label), std::move(value));
+  };
+  add("name", "name", text(s, "name"));
+  add("origin", "origin", origin_text(s));
+  add("state", "state", state_with_reason(s));
+  if (const auto* e = s.if_contains("error"); e && e->is_string())
+    rows.emplace_back("error", clean(e->get_string()));
+  add("url", "url", url_text(s));
+  add("events", "events", joined(s, "events", "every event"));
+  add("sources", "sources", joined(s, "sources", "every source"));
+  add("filter", "filter", pairs(s, "filter"));
+  add("headers", "headers", joined(s, "headers", "-"));
+  add("basic_auth", "basic auth", basic_auth_text(s));
+  add("secrets", "secrets", text(s, "secrets"));
+  add("body", "body", text(s, "body"));
+  add("extra", "extra", extra_text(s));
+  add("timeout", "timeout", text(s, "timeout"));
+  add("retry", "retry", retry_text(s));
+  add("max_in_flight", "max in flight", text(s, "max_in_flight"));
+  add("enabled", "enabled", text(s, "enabled"));
+  add("tls", "tls", tls_text(s));
+  add("labels", "labels", pairs(s, "labels"));
+  add("pending", "pending", text(s, "pending"));
+  add("in_flight", "in flight", text(s, "in_flight"));
+  add("delivered", "delivered", text(s, "delivered"));
+  add("dead", "dead", text(s, "dead"));
+  add("created", "created", text(s, "created"));
+  add("updated", "updated", text(s, "updated"));
+  return key_values(rows);
+}
+
+std::string render_subscription_created(const json::object& answer) {
+  const auto& s = object_at(answer, "subscription");
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"name", text(s, "name")},      {"state", state_with_reason(s)},
+      {"url", url_text(s)},           {"events", joined(s, "events", "every event")},
+      {"labels", pairs(s, "labels")}, {"created", text(s, "created")},
+      {"updated", text(s, "updated")}};
+  const auto* secret = answer.if_contains("secret");
+  if (secret && secret->is_string()) rows.emplace_back("secret", clean(secret->get_string()));
+  std::string out = "subscription " + text(s, "name") + " created\n" + key_values(rows);
+  if (secret && secret->is_string()) out += "\n" + std::string(kSecretNote);
+  return out;
+}
+
+std::string render_subscription_updated(const json::object& answer) {
+  const auto& s = object_at(answer, "subscription");
+  return "subscription " + text(s, "name") + " updated: " + state_with_reason(s) + "\n";
+}
+
+std::string render_subscription_deleted(const json::object& answer) {
+  return "subscription " + text(answer, "deleted") + " deleted; " + text(answer, "cancelled") +
+         " pending deliveries cancelled\n";
+}
+
+std::string render_secret_rotated(const json::object& answer) {
+  const auto& s = object_at(answer, "subscription");
+  std::vector<std::pair<std::string, std::string>> rows;
+  const auto* secret = answer.if_contains("secret");
+  if (secret && secret->is_string()) rows.emplace_back("secret", clean(secret->get_string()));
+  std::string until = text(answer, "previous_valid_until");
+  rows.emplace_back("previous secrets",
+                    until == "-" ? "no longer sign" : "sign beside it until " + until);
+  std::string out = "subscription " + text(s, "name") + ": secret rotated\n" + key_values(rows);
+  if (secret && secret->is_string()) out += "\n" + std::string(kSecretNote);
+  return out;
+}
+
+std::string render_test_queued(const json::object& answer) {
+  std::string id = text(answer, "delivery_id");
+  return "test delivery " + id + " queued (event " + text(answer, "event_id") +
+         "); hookctl delivery " + id + " shows its attempts\n";
 }
 
 }  // namespace hookd::hookctl

@@ -30,4 +30,20 @@ std::string render_subscription_state(const boost::json::object& answer);
 // dropped events when there are any.
 std::string render_event_types(const boost::json::object& answer);
 
+// {"subscriptions":[Subscription]} as a table with origins and labels.
+std::string render_subscription_list(const boost::json::object& answer);
+// {"subscription":Subscription}: every field the answer has.
+std::string render_subscription(const boost::json::object& answer);
+// 201 {"subscription":...,"secret"?}: a summary, and the generated secret
+// with the note that it is shown only now.
+std::string render_subscription_created(const boost::json::object& answer);
+// {"subscription":...} after update or replace.
+std::string render_subscription_updated(const boost::json::object& answer);
+// {"deleted":NAME,"cancelled":N}.
+std::string render_subscription_deleted(const boost::json::object& answer);
+// {"subscription":...,"secret"?,"previous_valid_until"}.
+std::string render_secret_rotated(const boost::json::object& answer);
+// 202 {"event_id","delivery_id"}.
+std::string render_test_queued(const boost::json::object& answer);
+
 }  // namespace hookd::hookctl

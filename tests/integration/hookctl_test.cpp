@@ -160,6 +160,183 @@ TEST_F(HookctlTest, RedeliverDeadNamesTheSubscriptionInTheQuery) {
   EXPECT_EQ(r.output, "redeliver-dead orders: 3 dead deliveries pending again\n");
 }
 
+constexpr const char* kCreatedJson = R"({"subscription":{"name":"sub-0123456789abcdef",
+  "origin":"api","file":null,"url":"https://hooks.example.com/in","url_has_query":false,
+  "state":"enabled","paused_reason":null,"pending":0,"in_flight":0,"delivered":0,"dead":0,
+  "events":[],"sources":[],"filter":{},"headers":[],"basic_auth":null,"secrets":1,
+  "body":"original","extra":{},"timeout":"10s","retry":{"attempts":10,"base":"1s","cap":"1h"},
+  "max_in_flight":16,"enabled":true,"tls":null,"labels":{"user_id":"1"},
+  "created":"2026-12-01T10:00:00.000Z","updated":"2026-12-01T10:00:00.000Z"},
+  "secret":"whsec_aG9va2N0bC1lMmUtc2VjcmV0LTI0Ynl0"})";
+
+TEST_F(HookctlTest, SubscriptionCreatePostsTheFieldsAndShowsTheSecretOnce) {
+  sink_.set_default(json_reply(201, kCreatedJson));
+  auto r = hookctl({"subscription", "create", "--url", "https://hooks.example.com/in", "--event",
+                    "order.*", "--header", "X-Tenant=acme", "--label", "user_id=1"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  auto req = only_request();
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.target, "/v1/subscriptions");
+  EXPECT_EQ(req.header("Content-Type"), "application/json");
+  EXPECT_EQ(json::parse(req.body), json::parse(R"({"url":"https://hooks.example.com/in",
+    "events":["order.*"],"headers":{"X-Tenant":"acme"},"labels":{"user_id":"1"}})"));
+  EXPECT_EQ(r.output,
+            "subscription sub-0123456789abcdef created\n"
+            "name     sub-0123456789abcdef\n"
+            "state    enabled\n"
+            "url      https://hooks.example.com/in\n"
+            "events   every event\n"
+            "labels   user_id=1\n"
+            "created  2026-12-01T10:00:00.000Z\n"
+            "updated  2026-12-01T10:00:00.000Z\n"
+            "secret   whsec_aG9va2N0bC1lMmUtc2VjcmV0LTI0Ynl0\n"
+            "\n"
+            "the secret is shown only now: store it to verify the webhook-signature header\n");
+  auto j = hookctl({"--json", "subscription", "create", "--url", "https://hooks.example.com/in"});
+  EXPECT_EQ(j.output, std::string(kCreatedJson) + "\n");
+}
+
+TEST_F(HookctlTest, SubscriptionShowPrintsEveryFieldWithoutSecrets) {
+  sink_.set_default(json_reply(200, R"({"subscription":{"name":"orders","origin":"config",
+    "file":"/etc/hookd/hookd.toml","url":"https://orders.example/hook","url_has_query":true,
+    "state":"paused","paused_reason":"410 Gone","pending":2,"in_flight":0,"delivered":5,"dead":1,
+    "events":["order.*","invoice.paid"],"sources":["app"],"filter":{"bucket":"b"},
+    "headers":["X-Tenant","X-Env"],"basic_auth":{"user":"alice","password":"set"},"secrets":2,
+    "body":"cloudevents","extra":{"k":"v"},"timeout":"5s",
+    "retry":{"attempts":3,"base":"1s","cap":"1m"},"max_in_flight":4,"enabled":true,
+    "tls":{"ca":"/etc/ssl/ca.pem","client_certificate":false},"labels":{},
+    "created":null,"updated":null}})"));
+  auto r = hookctl({"subscription", "show", "orders"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(only_request().target, "/v1/subscriptions/orders");
+  EXPECT_EQ(r.output,
+            "name           orders\n"
+            "origin         config (/etc/hookd/hookd.toml)\n"
+            "state          paused (410 Gone)\n"
+            "url            https://orders.example/hook (query not shown)\n"
+            "events         order.*, invoice.paid\n"
+            "sources        app\n"
+            "filter         bucket=b\n"
+            "headers        X-Tenant, X-Env\n"
+            "basic auth     user alice, password set\n"
+            "secrets        2\n"
+            "body           cloudevents\n"
+            "extra          {\"k\":\"v\"}\n"
+            "timeout        5s\n"
+            "retry          3 attempts, base 1s, cap 1m\n"
+            "max in flight  4\n"
+            "enabled        true\n"
+            "tls            ca /etc/ssl/ca.pem\n"
+            "labels         -\n"
+            "pending        2\n"
+            "in flight      0\n"
+            "delivered      5\n"
+            "dead           1\n"
+            "created        -\n"
+            "updated        -\n");
+}
+
+TEST_F(HookctlTest, SubscriptionListFiltersByOriginAndLabel) {
+  sink_.set_default(json_reply(200, R"({"subscriptions":[{"name":"sub-1","origin":"api",
+    "state":"invalid","error":"sources[0]: unknown source \"gone\"",
+    "created":"2026-12-01T10:00:00.000Z","updated":"2026-12-01T10:00:00.000Z"}]})"));
+  auto r = hookctl({"subscription", "list", "--origin", "api", "--label", "user_id=1"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(only_request().target, "/v1/subscriptions?origin=api&label=user_id%3D1");
+  EXPECT_EQ(r.output,
+            "NAME   ORIGIN  STATE    PENDING  DEAD  URL  LABELS\n"
+            "sub-1  api     invalid        -     -  -    -\n");
+}
+
+TEST_F(HookctlTest, SubscriptionUpdateSendsAMergePatchOfTheGivenFields) {
+  write_file(dir_.file("password"), "s3cret pass\n");
+  sink_.set_default(json_reply(
+      200, R"({"subscription":{"name":"a b","state":"disabled","paused_reason":null}})"));
+  auto r = hookctl({"subscription", "update", "a b", "--unset", "headers.X-Env",
+                    "--basic-auth-user", "alice", "--basic-auth-password-file",
+                    dir_.file("password"), "--enabled", "false", "--retry-attempts", "3"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  auto req = only_request();
+  EXPECT_EQ(req.method, "PATCH");
+  EXPECT_EQ(req.target, "/v1/subscriptions/a%20b");
+  EXPECT_EQ(json::parse(req.body), json::parse(R"({"headers":{"X-Env":null},
+    "basic_auth":{"user":"alice","password":"s3cret pass"},"enabled":false,
+    "retry":{"attempts":3}})"));
+  EXPECT_EQ(r.output, "subscription a b updated: disabled\n");
+  EXPECT_FALSE(contains(r.output, "s3cret"));
+}
+
+TEST_F(HookctlTest, SubscriptionReplaceSendsTheFileAsAPut) {
+  write_file(dir_.file("sub.json"), R"({"url":"https://example.com/a","labels":{"team":"x"}})");
+  sink_.set_default(json_reply(200, R"({"subscription":{"name":"s","state":"enabled"}})"));
+  auto r =
+      hookctl({"subscription", "replace", "s", "--file", dir_.file("sub.json"), "--event", "a.*"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  auto req = only_request();
+  EXPECT_EQ(req.method, "PUT");
+  EXPECT_EQ(req.target, "/v1/subscriptions/s");
+  EXPECT_EQ(json::parse(req.body), json::parse(R"({"url":"https://example.com/a",
+    "labels":{"team":"x"},"events":["a.*"]})"));
+}
+
+TEST_F(HookctlTest, SubscriptionActionsUseTheirEndpoints) {
+  write_file(dir_.file("secret"), "whsec_aG9va2N0bC1lMmUtc2VjcmV0LTI0Ynl0\n");
+  sink_.push(json_reply(200, R"({"deleted":"s","cancelled":3})"));
+  sink_.push(json_reply(200, R"({"subscription":{"name":"s","state":"enabled"}})"));
+  sink_.push(json_reply(200, R"({"subscription":{"name":"s","state":"disabled"}})"));
+  sink_.push(json_reply(200, R"({"subscription":{"name":"s"},"secret":"whsec_bmV3",
+    "previous_valid_until":"2026-12-02T10:00:00.000Z"})"));
+  sink_.push(json_reply(200, R"({"subscription":{"name":"s"},"previous_valid_until":null})"));
+  sink_.push(json_reply(202, R"({"event_id":"01JTEST","delivery_id":"01JTEST.0"})"));
+  auto deleted = hookctl({"subscription", "delete", "s"});
+  auto enabled = hookctl({"subscription", "enable", "s"});
+  auto disabled = hookctl({"subscription", "disable", "s"});
+  auto rotated = hookctl({"subscription", "rotate-secret", "s", "--grace", "24h"});
+  auto given = hookctl({"subscription", "rotate-secret", "s", "--grace", "0s", "--secret-file",
+                        dir_.file("secret")});
+  auto tested = hookctl({"subscription", "test", "s"});
+  auto requests = sink_.requests();
+  ASSERT_EQ(requests.size(), 6u);
+  EXPECT_EQ(requests[0].method + " " + requests[0].target, "DELETE /v1/subscriptions/s");
+  EXPECT_EQ(requests[1].method + " " + requests[1].target, "POST /v1/subscriptions/s/enable");
+  EXPECT_EQ(requests[2].method + " " + requests[2].target, "POST /v1/subscriptions/s/disable");
+  EXPECT_EQ(requests[3].method + " " + requests[3].target,
+            "POST /v1/subscriptions/s/rotate-secret");
+  EXPECT_EQ(json::parse(requests[3].body), json::parse(R"({"grace":"24h"})"));
+  EXPECT_EQ(json::parse(requests[4].body),
+            json::parse(R"({"grace":"0s","secret":"whsec_aG9va2N0bC1lMmUtc2VjcmV0LTI0Ynl0"})"));
+  EXPECT_EQ(requests[5].method + " " + requests[5].target, "POST /v1/subscriptions/s/test");
+  EXPECT_EQ(deleted.output, "subscription s deleted; 3 pending deliveries cancelled\n");
+  EXPECT_EQ(enabled.output, "subscription s: enabled\n");
+  EXPECT_EQ(disabled.output, "subscription s: disabled\n");
+  EXPECT_EQ(rotated.output,
+            "subscription s: secret rotated\n"
+            "secret            whsec_bmV3\n"
+            "previous secrets  sign beside it until 2026-12-02T10:00:00.000Z\n"
+            "\n"
+            "the secret is shown only now: store it to verify the webhook-signature header\n");
+  EXPECT_EQ(given.output,
+            "subscription s: secret rotated\n"
+            "previous secrets  no longer sign\n");
+  EXPECT_EQ(tested.output,
+            "test delivery 01JTEST.0 queued (event 01JTEST); hookctl delivery 01JTEST.0 shows its "
+            "attempts\n");
+}
+
+TEST_F(HookctlTest, SubscriptionErrorsPrintEveryProblem) {
+  sink_.set_default(json_reply(400, R"({"error":"retry.base: invalid duration \"soon\"",
+    "errors":["retry.base: invalid duration \"soon\"","url: https or http URL required"]})"));
+  auto r = hookctl({"subscription", "create", "--retry-base", "soon"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.output,
+            "hookctl: retry.base: invalid duration \"soon\" (400)\n"
+            "hookctl: url: https or http URL required (400)\n");
+  auto missing = hookctl({"subscription", "update", "s", "--secret-file", dir_.file("nope")});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(contains(missing.output, "hookctl: --secret-file: cannot read ")) << missing.output;
+  EXPECT_EQ(sink_.request_count(), 1u) << "nothing sent without the secret";
+}
+
 TEST_F(HookctlTest, StatusSummarizesHealthReadinessAndSubscriptions) {
   sink_.push(json_reply(200, R"({"status":"ok"})"));
   sink_.push(json_reply(200, R"({"status":"ready"})"));
@@ -264,7 +441,12 @@ TEST_F(HookctlTest, BadUsageExits64WithUsageAndSendsNothing) {
                                              {"replay", "orders", "--since", "yesterday"},
                                              {"deliveries", "--state", "lost"},
                                              {"events", "--limit", "many"},
-                                             {"events", "--source"}}) {
+                                             {"events", "--source"},
+                                             {"subscription"},
+                                             {"subscription", "create", "--secret", "whsec_x"},
+                                             {"subscription", "create", "--header", "X"},
+                                             {"subscription", "update", "s"},
+                                             {"subscription", "test"}}) {
     auto r = hookctl(args);
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_TRUE(contains(r.output, "usage: hookctl")) << r.output;
