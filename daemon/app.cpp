@@ -366,7 +366,13 @@ net::awaitable<void> App::Impl::reload_once() {
                                        {"key", f.loaded.config->server.tls->key_file},
                                        {"error", f.tls_error}});
     }
-    if (auto clashes = registry->conflicts(*f.loaded.config); !clashes.empty()) {
+    // The destination lists are read at start only (the pool checks every
+    // connect against them): API subscriptions' create-time check keeps
+    // using the running ones.
+    auto next = std::make_shared<Config>(*f.loaded.config);
+    next->admin.allow_destinations = config->admin.allow_destinations;
+    next->delivery.deny_destinations = config->delivery.deny_destinations;
+    if (auto clashes = registry->conflicts(*next); !clashes.empty()) {
       for (const auto& c : clashes) log::error("config.invalid", {{"error", c}});
       log::warn("config.reload_rejected", {{"file", config->file}, {"errors", clashes.size()}});
       sd_notifyf(0, "READY=1\nSTATUS=reload rejected: %zu conflicts with API subscriptions; old config running",
@@ -379,7 +385,7 @@ net::awaitable<void> App::Impl::reload_once() {
       continue;
     }
     warn_restart_required(*config, *f.loaded.config);
-    registry->set_file_config(f.loaded.config);  // applies the new effective config
+    registry->set_file_config(std::move(next));  // applies the new effective config
     log::info("config.reloaded",
               {{"file", config->file}, {"subscriptions", config->subscriptions.size()}});
     sd_notify(0, "READY=1\nSTATUS=running");

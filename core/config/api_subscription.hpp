@@ -33,7 +33,9 @@ inline constexpr std::size_t kMaxLabelValue = 256;
 
 struct ApiSubscriptionCheck {
   std::optional<SubscriptionConfig> sub;  // set when errors is empty
-  std::vector<std::string> errors;        // "field.path: message", in field order
+  // "field.path: message": label problems first, then the config reader's
+  // (keys in name order), then source references and the destination.
+  std::vector<std::string> errors;
 };
 
 // Validates `spec` (which must hold `name`) against `config` (its sources,

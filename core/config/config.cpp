@@ -132,6 +132,8 @@ void read_admin(TableReader& root, AdminConfig& admin,
   admin.read_token = r.secret("read_token").value_or("");
   if (!admin.read_token.empty() && admin.read_token == admin.token)
     r.error("read_token", "must differ from token");
+  if (!admin.read_token.empty() && admin.token.empty() && !r.context().has_errors())
+    r.error("read_token", "needs token: without it the admin API is disabled");
 }
 
 void read_storage(TableReader& root, StorageConfig& storage) {

@@ -173,8 +173,11 @@ net::awaitable<Response> AdminHandler::rotate_secret(std::string name, std::stri
   if (change.error) co_return change_error(*change.error);
   json::object out{{"subscription", subscription_view(name).value_or(json::object())}};
   if (!change.secret.empty()) out["secret"] = change.secret;
-  out["previous_valid_until"] =
-      grace.count() > 0 ? json::value(format_rfc3339_ms(unix_ms() + grace.count())) : nullptr;
+  // The latest end among the old secrets still signing (null: none).
+  std::int64_t until = 0;
+  if (const auto* e = registry_->find(name))
+    for (const auto& s : e->secrets) until = std::max(until, s.until_ms);
+  out["previous_valid_until"] = until > 0 ? json::value(format_rfc3339_ms(until)) : nullptr;
   co_return json_response(http::status::ok, out);
 }
 

@@ -262,7 +262,9 @@ net::awaitable<SubscriptionRegistry::Change> SubscriptionRegistry::create(json::
       co_return out;
     }
   }
-  if (entries_.size() + busy_.size() >= file_->admin.max_subscriptions) {
+  std::size_t creating = 0;  // names reserved that are not stored yet
+  for (const auto& n : busy_) creating += entries_.contains(n) ? 0 : 1;
+  if (entries_.size() + creating >= file_->admin.max_subscriptions) {
     out.error = error(409, "at most " + std::to_string(file_->admin.max_subscriptions) +
                                " API subscriptions ([admin] max_subscriptions)");
     co_return out;

@@ -281,6 +281,10 @@ commands:
                                WHEN is a duration before now (2h, 1h30m) or RFC 3339
   redeliver-dead NAME          make every dead delivery of NAME pending again
   event-types [--source S]     every event type received, with count, first and last seen
+  listen [--port 9901] [--host 127.0.0.1] [--secret-file F] [--status 200]
+         [--fail-first N] [--delay D] [--json]
+                               a local receiver: prints each delivery with its
+                               signature verdict, then answers (hookctl listen --help)
 
 subscriptions over the admin API (config-file ones are read-only there):
   subscription list [--origin api|config] [--label KEY=VALUE]
