@@ -35,9 +35,11 @@ inline constexpr std::array<double, 11> kLatencyBounds = {0.005, 0.01, 0.025, 0.
 
 // Events of one source in one minute, by result.
 struct SourceMinute {
-  std::uint32_t routed = 0;
-  std::uint32_t unrouted = 0;
-  std::uint32_t duplicate = 0;
+  std::uint32_t routed = 0;       // new events stored with a delivery
+  std::uint32_t unrouted = 0;     // new events stored that matched no subscription
+  std::uint32_t duplicate = 0;    // events already stored
+  std::uint32_t rejected = 0;     // requests answered 4xx
+  std::uint32_t unavailable = 0;  // requests answered 503
 };
 
 // Attempts of one subscription in one minute.

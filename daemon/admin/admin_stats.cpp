@@ -61,6 +61,8 @@ Response AdminHandler::stats_series() const {
     o["routed"] = column(w, &SourceMinute::routed);
     o["unrouted"] = column(w, &SourceMinute::unrouted);
     o["duplicate"] = column(w, &SourceMinute::duplicate);
+    o["rejected"] = column(w, &SourceMinute::rejected);
+    o["unavailable"] = column(w, &SourceMinute::unavailable);
     src.push_back(std::move(o));
   }
   out["sources"] = std::move(src);

@@ -107,6 +107,11 @@ void IngestHandler::count(const std::string& source, std::uint64_t SourceCounter
                           std::uint64_t n) {
   std::lock_guard lock(counters_mu_);
   counters_[source].*field += n;
+  const bool refused = field == &SourceCounters::rejected;
+  if (refused || field == &SourceCounters::unavailable) {
+    if (auto* m = series_.at(source, unix_minute(unix_ms())))
+      (refused ? m->rejected : m->unavailable) += static_cast<std::uint32_t>(n);
+  }
 }
 
 std::map<std::string, SourceCounters> IngestHandler::counters() const {

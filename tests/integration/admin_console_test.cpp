@@ -78,6 +78,10 @@ TEST_F(AdminConsoleTest, SeriesCountsEventsAndAttemptsPerMinute) {
   post_app("e0");                 // duplicate
   post_app("f0", "app.failed");   // to s, and to gone: 2 failed attempts, then dead
   post_app("u0", "other.thing");  // unrouted
+  HttpClient bad(daemon_.port());
+  auto refused = bad.post("/event/app", "{not json", {{"X-Event-Type", "app.created"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
   ASSERT_TRUE(sink_.wait_for_requests(4, 10s));
   ASSERT_TRUE(eventually([&] { return subscription("gone").at("dead").as_int64() == 1; }));
   auto v = get("/v1/stats/series");
@@ -88,6 +92,8 @@ TEST_F(AdminConsoleTest, SeriesCountsEventsAndAttemptsPerMinute) {
   EXPECT_EQ(total(app.at("routed")), 4u);
   EXPECT_EQ(total(app.at("unrouted")), 1u);
   EXPECT_EQ(total(app.at("duplicate")), 1u);
+  EXPECT_EQ(total(app.at("rejected")), 1u);
+  EXPECT_EQ(total(app.at("unavailable")), 0u);
   const auto& s = named(v.at("subscriptions"), "subscription", "s");
   EXPECT_EQ(total(s.at("delivered")), 4u);
   EXPECT_EQ(total(s.at("failed")), 0u);

@@ -293,8 +293,11 @@ async function overview() {
     el('h1', {}, 'Overview'),
     el('p', {}, 'Readiness: ', badge(ready === 'ready' ? 'ready' : 'not-ready'), ' ', ready, reason ? ' (' + reason + ')' : ''),
     el('h2', {}, 'Events per minute by source'),
-    table(['Source', '#routed (this min)', '#unrouted', '#duplicate', '#routed (hour)', '#unrouted (hour)', '#duplicate (hour)'],
-      sources.map((s) => [s.source, last(s.routed), last(s.unrouted), last(s.duplicate), sum(s.routed), sum(s.unrouted), sum(s.duplicate)])),
+    table(['Source', '#routed (this min)', '#unrouted', '#duplicate', '#rejected', '#unavailable',
+      '#routed (hour)', '#unrouted (hour)', '#duplicate (hour)', '#rejected (hour)', '#unavailable (hour)'],
+      sources.map((s) => [s.source, last(s.routed), last(s.unrouted), last(s.duplicate), last(s.rejected),
+        last(s.unavailable), sum(s.routed), sum(s.unrouted), sum(s.duplicate), sum(s.rejected),
+        sum(s.unavailable)])),
     el('h2', {}, 'Subscriptions'),
     table(['Subscription', 'State', '#Pending', '#In flight', '#Delivered', '#Dead', '#Success (hour)'],
       subs.data.subscriptions.map((s) => [link(subHref(s.name), s.name), badge(s.state), show(s.pending), show(s.in_flight),
@@ -305,7 +308,9 @@ async function overview() {
       chart('Events per minute, last hour', series.data.start, [
         { key: 'routed', label: 'routed', values: sumSeries(sources, 'routed') },
         { key: 'unrouted', label: 'unrouted', values: sumSeries(sources, 'unrouted') },
-        { key: 'duplicate', label: 'duplicate', values: sumSeries(sources, 'duplicate') }])),
+        { key: 'duplicate', label: 'duplicate', values: sumSeries(sources, 'duplicate') },
+        { key: 'rejected', label: 'rejected', values: sumSeries(sources, 'rejected') },
+        { key: 'unavailable', label: 'unavailable', values: sumSeries(sources, 'unavailable') }])),
   ];
   autoRefresh();
   return out;
