@@ -84,6 +84,28 @@ class AdminTest : public DaemonTest {
     return std::string(json::parse(r->body).at("ids").at(0).as_string());
   }
 
+  // The real hookctl against this daemon's admin listener, through env(1) so
+  // that the runner's HOOKCTL_TOKEN and CREDENTIALS_DIRECTORY never leak in;
+  // fails the test if the token shows up in its output.
+  RunResult hookctl(std::vector<std::string> args, const std::string& token = kAdminToken) {
+    std::vector<std::string> argv = {"/usr/bin/env",
+                                     "-u",
+                                     "HOOKCTL_TOKEN",
+                                     "-u",
+                                     "CREDENTIALS_DIRECTORY",
+                                     "HOOKCTL_TOKEN=" + token,
+                                     HOOKCTL_BINARY,
+                                     "--admin",
+                                     "http://127.0.0.1:" + std::to_string(daemon_.admin_port())};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_command(argv, std::chrono::seconds(20));
+    EXPECT_EQ(r.output.find(kAdminToken), std::string::npos) << "token printed: " << r.output;
+    return r;
+  }
+  static bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+  }
+
   // Polls `cond` every 20 ms for up to `timeout`.
   static bool eventually(const std::function<bool()>& cond,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10)) {

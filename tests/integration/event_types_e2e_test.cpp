@@ -52,21 +52,6 @@ class EventTypesE2eTest : public AdminTest {
     return post_minio(*ingest_client_, body);
   }
 
-  RunResult hookctl(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/usr/bin/env",
-                                     "-u",
-                                     "CREDENTIALS_DIRECTORY",
-                                     std::string("HOOKCTL_TOKEN=") + kAdminToken,
-                                     HOOKCTL_BINARY,
-                                     "--admin",
-                                     "http://127.0.0.1:" + std::to_string(daemon_.admin_port())};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_command(argv, 20s);
-  }
-  static bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-  }
-
   SinkServer sink_;
 };
 

@@ -11,24 +11,6 @@ using namespace std::chrono_literals;
 
 class HookctlE2eTest : public AdminTest {
  protected:
-  RunResult hookctl(std::vector<std::string> args, const std::string& token = kAdminToken) {
-    std::vector<std::string> argv = {"/usr/bin/env",
-                                     "-u",
-                                     "HOOKCTL_TOKEN",
-                                     "-u",
-                                     "CREDENTIALS_DIRECTORY",
-                                     "HOOKCTL_TOKEN=" + token,
-                                     HOOKCTL_BINARY,
-                                     "--admin",
-                                     "http://127.0.0.1:" + std::to_string(daemon_.admin_port())};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = run_command(argv, 20s);
-    EXPECT_EQ(r.output.find(kAdminToken), std::string::npos) << "token printed: " << r.output;
-    return r;
-  }
-  static bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-  }
   SinkServer sink_;
 };
 

@@ -27,24 +27,6 @@ class HookctlSubscriptionsTest : public AdminTest {
     write_file(dir_.file("secret"), std::string(kApiSecret) + "\n");
   }
 
-  RunResult hookctl(std::vector<std::string> args, const std::string& token = kAdminToken) {
-    std::vector<std::string> argv = {"/usr/bin/env",
-                                     "-u",
-                                     "HOOKCTL_TOKEN",
-                                     "-u",
-                                     "CREDENTIALS_DIRECTORY",
-                                     "HOOKCTL_TOKEN=" + token,
-                                     HOOKCTL_BINARY,
-                                     "--admin",
-                                     "http://127.0.0.1:" + std::to_string(daemon_.admin_port())};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = run_command(argv, 20s);
-    EXPECT_EQ(r.output.find(kAdminToken), std::string::npos) << "token printed: " << r.output;
-    return r;
-  }
-  static bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-  }
   // The requests the sink received at `target`.
   std::vector<ReceivedRequest> requests_to(const std::string& target) const {
     std::vector<ReceivedRequest> out;
