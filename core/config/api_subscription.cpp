@@ -199,6 +199,8 @@ ApiSubscriptionCheck read_api_subscription(const json::object& spec, const Confi
                            unknown_source_message(sub.sources[k], source_names));
   }
   if (!sub.url.empty()) check_destination(sub.url, config, out.errors);
+  if (!secrets && sub.secrets.size() > kMaxApiSecrets)
+    out.errors.push_back("secret: at most " + std::to_string(kMaxApiSecrets) + " secrets");
   if (!out.errors.empty()) return out;
   if (secrets) sub.secrets = *secrets;
   sub.origin = SubscriptionOrigin::api;

@@ -28,6 +28,9 @@
 namespace hookd {
 
 inline constexpr std::size_t kMaxLabels = 32;
+// Secrets an API subscription signs with at once (one "v1," entry each):
+// given at create or update, or kept through rotations' grace periods.
+inline constexpr std::size_t kMaxApiSecrets = 8;
 inline constexpr std::size_t kMaxLabelKey = 64;
 inline constexpr std::size_t kMaxLabelValue = 256;
 

@@ -81,6 +81,7 @@ class AdminHandler {
 
   // admin_subscriptions.cpp
   std::optional<boost::json::object> subscription_view(std::string_view name) const;
+  boost::json::object subscription_view(const SubscriptionConfig& sc) const;
   Response get_subscription(const std::string& name) const;
   Response list_subscriptions(boost::urls::params_view query) const;
   net::awaitable<Response> create_subscription(std::string body);

@@ -46,17 +46,17 @@ Response change_error(const SubscriptionRegistry::Error& e) {
 
 }  // namespace
 
+json::object AdminHandler::subscription_view(const SubscriptionConfig& sc) const {
+  json::object o;
+  if (auto st = scheduler_.subscription(sc.name)) o = subscription_json(*st);
+  for (auto& [k, v] : subscription_config_json(sc, registry_->file_config())) o[k] = v;
+  return o;
+}
+
 std::optional<json::object> AdminHandler::subscription_view(std::string_view name) const {
   if (!registry_) return std::nullopt;
-  const SubscriptionConfig* sc = nullptr;
   for (const auto& s : config_->subscriptions)
-    if (s.name == name) sc = &s;
-  if (sc != nullptr) {
-    json::object o;
-    if (auto st = scheduler_.subscription(name)) o = subscription_json(*st);
-    for (auto& [k, v] : subscription_config_json(*sc, registry_->file_config())) o[k] = v;
-    return o;
-  }
+    if (s.name == name) return subscription_view(s);
   // An API subscription that is not in effect: invalid against this config
   // file, or being deleted.
   const auto* e = registry_->find(name);
@@ -83,7 +83,8 @@ Response AdminHandler::list_subscriptions(boost::urls::params_view params) const
     if (eq == std::string_view::npos) return bad_request("label must be KEY=VALUE");
     label.emplace(std::string(l->substr(0, eq)), std::string(l->substr(eq + 1)));
   }
-  std::vector<std::string> names;
+  json::array subs;
+  if (!registry_) return json_response(http::status::ok, json::object{{"subscriptions", std::move(subs)}});
   for (const auto& s : config_->subscriptions) {
     const bool api = s.origin == SubscriptionOrigin::api;
     if (origin && (*origin == "api") != api) continue;
@@ -91,16 +92,14 @@ Response AdminHandler::list_subscriptions(boost::urls::params_view params) const
       auto it = s.labels.find(label->first);
       if (it == s.labels.end() || it->second != label->second) continue;
     }
-    names.push_back(s.name);
+    subs.push_back(subscription_view(s));
   }
-  if (registry_ && (!origin || *origin == "api") && !label) {
+  // API subscriptions not in effect (invalid against this config, or being deleted).
+  if ((!origin || *origin == "api") && !label) {
     for (const auto& [name, e] : registry_->entries())
       if ((e.deleting || !e.config) && registry_->file_subscription(name) == nullptr)
-        names.push_back(name);
+        if (auto v = subscription_view(name)) subs.push_back(std::move(*v));
   }
-  json::array subs;
-  for (const auto& n : names)
-    if (auto v = subscription_view(n)) subs.push_back(std::move(*v));
   return json_response(http::status::ok, json::object{{"subscriptions", std::move(subs)}});
 }
 

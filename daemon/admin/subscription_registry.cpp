@@ -60,6 +60,13 @@ std::optional<SubscriptionRegistry::Entry> decode(std::string_view doc) {
   return e;
 }
 
+// Every stored secret's value, newest first (validation reads them all).
+std::vector<std::string> secret_values(const SubscriptionRegistry::Entry& e) {
+  std::vector<std::string> out;
+  for (const auto& s : e.secrets) out.push_back(s.value);
+  return out;
+}
+
 // Secrets that still sign at `now_ms`.
 std::vector<std::string> live_secrets(const SubscriptionRegistry::Entry& e, std::int64_t now_ms) {
   std::vector<std::string> out;
@@ -134,8 +141,7 @@ void SubscriptionRegistry::validate(const std::string& name, Entry& e) const {
     e.invalid = "the config file " + file_->file + " defines a subscription of the same name";
     return;
   }
-  std::vector<std::string> secrets;
-  for (const auto& s : e.secrets) secrets.push_back(s.value);
+  const std::vector<std::string> secrets = secret_values(e);
   auto check = read_api_subscription(e.spec, *file_, &secrets);
   if (!check.sub) {
     e.invalid = check.errors.empty() ? "invalid" : check.errors.front();
@@ -187,8 +193,7 @@ std::vector<std::string> SubscriptionRegistry::conflicts(const Config& file) con
                       "\": the name is held by an API subscription; delete that first");
     }
     if (e.deleting || !e.config) continue;
-    std::vector<std::string> secrets;
-    for (const auto& s : e.secrets) secrets.push_back(s.value);
+    const std::vector<std::string> secrets = secret_values(e);
     auto check = read_api_subscription(e.spec, file, &secrets);
     for (const auto& problem : check.errors)
       out.push_back("API subscription \"" + name + "\" would become invalid: " + problem);
@@ -314,8 +319,7 @@ net::awaitable<SubscriptionRegistry::Change> SubscriptionRegistry::update(std::s
   if (!replace) merge_patch(next, spec);
   next["name"] = name;
   const bool new_secret = next.contains("secret");
-  std::vector<std::string> kept;
-  for (const auto& s : e.secrets) kept.push_back(s.value);
+  const std::vector<std::string> kept = secret_values(e);
   auto check = read_api_subscription(next, *file_, new_secret ? nullptr : &kept);
   if (!check.sub) {
     out.error = invalid(std::move(check.errors));
@@ -375,7 +379,9 @@ net::awaitable<SubscriptionRegistry::Change> SubscriptionRegistry::rotate_secret
     if (s.until_ms != 0 && s.until_ms <= now) continue;  // its grace is over
     std::int64_t until = now + grace.count();
     if (s.until_ms != 0) until = std::min(until, s.until_ms);
-    if (until > now) secrets.push_back(Secret{std::move(s.value), until});
+    // Each one signs every delivery: a burst of rotations keeps the newest.
+    if (until > now && secrets.size() < kMaxApiSecrets)
+      secrets.push_back(Secret{std::move(s.value), until});
   }
   e.secrets = std::move(secrets);
   e.updated_ms = now;

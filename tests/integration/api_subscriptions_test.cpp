@@ -195,6 +195,20 @@ TEST_F(ApiSubscriptionsTest, RotateSignsWithBothDuringTheGraceThenOnlyTheNew) {
   EXPECT_FALSE(signed_by(after, old_secret));
 }
 
+TEST_F(ApiSubscriptionsTest, RotationsKeepAtMostEightSigningSecrets) {
+  SinkServer sink;
+  start_api();
+  create(sink_spec(sink, "s1"));
+  std::string newest;
+  for (int i = 0; i < 10; ++i)
+    newest = post("/v1/subscriptions/s1/rotate-secret", 200, R"({"grace":"1h"})").at("secret").as_string();
+  EXPECT_EQ(subscription("s1").at("secrets").as_int64(), 8);
+  post_app("e1", "order.created");
+  ASSERT_TRUE(sink.wait_for_requests(1, 10s));
+  EXPECT_EQ(signatures(sink.requests().at(0)), 8U);
+  EXPECT_TRUE(signed_by(sink.requests().at(0), newest));
+}
+
 TEST_F(ApiSubscriptionsTest, SurviveKillAndReload) {
   SinkServer sink;
   start_api();

@@ -110,6 +110,15 @@ TEST(ApiSubscriptionTest, LabelsAreBounded) {
   EXPECT_FALSE(read(many + "}}").sub);
 }
 
+TEST(ApiSubscriptionTest, SecretsAreBounded) {
+  std::string list;
+  for (std::size_t i = 0; i <= kMaxApiSecrets; ++i)
+    list += std::string(i ? "," : "") + "\"" + generate_whsec() + "\"";
+  auto r = read(R"({"name":"s","url":"https://x.example/","secret":[)" + list + "]}");
+  EXPECT_FALSE(r.sub);
+  EXPECT_TRUE(has(r, "secret: at most 8 secrets"));
+}
+
 TEST(ApiSubscriptionTest, GivenSecretsReplaceTheSpecs) {
   std::vector<std::string> kept{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
   auto r = read_api_subscription(
