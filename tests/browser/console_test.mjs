@@ -194,7 +194,8 @@ retry = { attempts = 1, base = "100ms", cap = "1s" }
   }
   async function open(page, hash, selector = '#view[data-page]') {
     await page.evaluate((h) => { location.hash = h; }, hash);
-    await page.waitForFunction((h) => location.hash === h && document.getElementById('view').dataset.page, {}, hash);
+    // The view of this very route, not the previous page still on screen.
+    await page.waitForFunction((h) => location.hash === h && document.getElementById('view').dataset.route === h, {}, hash);
     await page.waitForSelector(selector);
     await sleep(100);
   }

@@ -611,6 +611,7 @@ async function render(refresh) {
     if (refresh && old) notice.replaceChildren(...old.childNodes);
     view().replaceChildren(notice, ...nodes.flat().filter(Boolean));
     view().setAttribute('data-page', segs[0] || 'overview');
+    view().setAttribute('data-route', state.route);  // what the view shows now
     if (!refresh) view().focus({ preventScroll: true });
   } catch (e) {
     if (e.status === 401) return;
