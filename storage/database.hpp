@@ -12,6 +12,7 @@
 #include "core/errors.hpp"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/status.h>
 
 #include <cstdint>
@@ -91,14 +92,16 @@ class Database {
   error_code flush();
   // Flushes and compacts every column family (compaction filters run).
   error_code compact();
-  // Live SST bytes of every column family plus the WAL files' size.
+  // Live SST bytes of every column family plus the WAL files' size (with
+  // the preallocated tail of the one being written).
   std::uint64_t disk_bytes() const;
 
  private:
-  Database(std::string path, rocksdb::DB* db,
+  Database(std::string path, std::unique_ptr<rocksdb::Env> env, rocksdb::DB* db,
            std::vector<rocksdb::ColumnFamilyHandle*> handles);
 
   std::string path_;
+  std::unique_ptr<rocksdb::Env> env_;  // outlives db_, which uses it
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*>
       handles_;  // in kColumnFamilies order
