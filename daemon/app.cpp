@@ -519,11 +519,11 @@ bool App::Impl::open_admin() {
 int App::run() {
   Impl& m = *impl_;
   if (!m.open_store()) return 1;
-  m.reader = std::make_unique<StorageReader>();
+  m.reader = std::make_unique<StorageReader>("hookd-reader");
   // Attempts in flight are bounded by delivery.max_in_flight, and so are
   // their reads; one thread: point reads, mostly from the memtable.
   m.attempt_reader =
-      std::make_unique<StorageReader>(1, std::size_t{m.config->delivery.max_in_flight} + 1024);
+      std::make_unique<StorageReader>("hookd-attempt", 1, std::size_t{m.config->delivery.max_in_flight} + 1024);
   m.start_workers();
   // Every way out of run() stops and joins the other io threads first.
   struct JoinWorkers {
@@ -552,7 +552,10 @@ int App::run() {
   m.registry->set_on_removed([&m](const std::string& name) { m.scheduler->forget_subscription(name); });
   m.registry->resume_deletes();
   m.ready = true;
-  m.maintenance = std::thread([&m] { m.run_maintenance(); });
+  m.maintenance = std::thread([&m] {
+    pthread_setname_np(pthread_self(), "hookd-maint");
+    m.run_maintenance();
+  });
   m.wait_signal();
   sd_notify(0, "READY=1\nSTATUS=running");
   std::uint64_t watchdog_usec = 0;

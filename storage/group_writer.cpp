@@ -5,6 +5,7 @@
 #include "storage/keys.hpp"
 
 #include <rocksdb/write_batch.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <optional>
@@ -322,6 +323,7 @@ void GroupWriter::stop() {
 }
 
 void GroupWriter::run() {
+  pthread_setname_np(pthread_self(), "hookd-writer");
   std::vector<Request> requests;
   for (;;) {
     {

@@ -1,5 +1,7 @@
 #include "daemon/delivery/delivery_scheduler.hpp"
 
+#include <pthread.h>
+
 #include <set>
 #include <limits>
 #include <stdexcept>
@@ -114,7 +116,10 @@ error_code DeliveryScheduler::start() {
     s.reason = st.reason;
   }
   loading_ = true;
-  loader_ = std::thread([this, view = store_.startup_view()]() mutable { run_loader(std::move(view)); });
+  loader_ = std::thread([this, view = store_.startup_view()]() mutable {
+    pthread_setname_np(pthread_self(), "hookd-loader");
+    run_loader(std::move(view));
+  });
   net::co_spawn(ioc_, timer_loop(), log_if_exception);
   dispatch();
   return {};
