@@ -77,8 +77,13 @@ rocksdb::ColumnFamilyOptions cf_options(std::string_view name,
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  if (name == "idem")
+  if (name == "idem") {
     o.compaction_filter_factory = std::make_shared<IdemExpiryFilterFactory>();
+    // Most lookups are of a new key: a Bloom filter over each memtable's
+    // keys (2 % of its size) answers them without searching the skip list.
+    o.memtable_prefix_bloom_size_ratio = 0.02;
+    o.memtable_whole_key_filtering = true;
+  }
   return o;
 }
 
