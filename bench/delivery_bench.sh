@@ -89,8 +89,19 @@ wait_lines() {  # until the log has $1 lines or 120 s pass
 }
 
 # 1. wrk straight at nginx over HTTPS keep-alive (16 connections, as hookd's pool).
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }  # utime+stime
+hz=$(getconf CLK_TCK)
+ngx_ticks() {  # the master and its worker(s)
+  local t=0 p
+  for p in "$nginx_pid" $(pgrep -P "$nginx_pid"); do t=$((t + $(cpu_ticks "$p"))); done
+  echo "$t"
+}
+per_item_us() { awk -v t="$1" -v hz="$hz" -v n="$2" 'BEGIN{printf "%.1f", t * 1e6 / hz / n}'; }
+ngx_t0=$(ngx_ticks)
 base=$(wrk -t2 -c16 -d"${secs}s" -s bench/ingest.lua "https://127.0.0.1:$SINK/direct" -- direct | grep '^RESULT')
+ngx_t1=$(ngx_ticks)
 base_rps=$(sed 's/.* rps=\([0-9]*\).*/\1/' <<<"$base")
+base_n=$(sed 's/.* n=\([0-9]*\).*/\1/' <<<"$base")
 
 # 2. Throughput: the subscription is paused and $backlog events are ingested
 # (their deliveries wait durably); then it is resumed and the backlog drains.
@@ -99,11 +110,21 @@ admin() { curl -sf -X POST -H "Authorization: Bearer bench-admin-token" "http://
 hookd_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HOOKD/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 admin /v1/subscriptions/sink/pause
-ing=$(wrk -t2 -c64 -d120s -s bench/ingest.lua "http://127.0.0.1:$HOOKD/event/bench" -- tput $((backlog / 2)) | grep '^RESULT')
+routed() {
+  curl -sf -H "Authorization: Bearer bench-admin-token" "http://127.0.0.1:$ADMIN/metrics" |
+    awk '/^hookd_events_received_total\{source="bench",result="routed"\}/ {print $2}'
+}
+# wrk sleeps out its whole -d even when every thread has sent its share:
+# it is stopped (SIGINT) once the daemon has stored the backlog.
+wrk -t2 -c64 -d120s -s bench/ingest.lua "http://127.0.0.1:$HOOKD/event/bench" -- tput $((backlog / 2)) \
+  >"$work/ingest.out" &
+wrk_pid=$!
+for _ in $(seq 1200); do [ "$(routed || echo 0)" -ge "$backlog" ] 2>/dev/null && break; sleep 0.1; done
+kill -INT "$wrk_pid" 2>/dev/null || true
+wait "$wrk_pid" || true
 # wrk's count leaves out the requests in flight when its threads stopped:
 # the daemon's own count of stored events is the backlog.
-total=$(curl -sf -H "Authorization: Bearer bench-admin-token" "http://127.0.0.1:$ADMIN/metrics" |
-  awk '/^hookd_events_received_total\{source="bench",result="routed"\}/ {print $2}')
+total=$(routed)
 : > "$work/deliveries.log"  # nginx appends; the direct run's lines go
 perf_pid=""
 if [ -n "${PERF_OUT:-}" ]; then
@@ -111,8 +132,10 @@ if [ -n "${PERF_OUT:-}" ]; then
   perf_pid=$!
   sleep 0.5
 fi
+hookd_t0=$(cpu_ticks "$hookd_pid") ngx_t2=$(ngx_ticks)
 admin /v1/subscriptions/sink/resume
 wait_lines "$total"
+hookd_t1=$(cpu_ticks "$hookd_pid") ngx_t3=$(ngx_ticks)
 [ -n "$perf_pid" ] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 read -r first last n conns ids < <(awk '{ if (NR==1) f=$1; l=$1; c[$3]=1; d[$2]=1 } END { printf "%s %s %d %d %d\n", f, l, NR, length(c), length(d) }' "$work/deliveries.log")
 del_rps=$(awk -v a="$first" -v b="$last" -v n="$n" 'BEGIN{printf "%.0f", n/(b-a)}')
@@ -136,4 +159,7 @@ printf '%-34s %s\n' "backlog drained (events)" "$n of $total ingested while paus
 printf '%-34s %s\n' "distinct webhook-ids delivered" "$ids (exactly once: $([ "$ids" -eq "$total" ] && [ "$n" -eq "$total" ] && echo yes || echo NO))"
 printf '%-34s %s  (%.2fx wrk)\n' "hookd deliveries/s" "$del_rps" "$(awk -v a="$del_rps" -v b="$base_rps" 'BEGIN{print a/b}')"
 printf '%-34s %s  (pool size 16)\n' "connections hookd opened" "$conns"
+printf '%-34s hookd %s, nginx %s (nginx under wrk: %s)\n' "CPU us per delivery (utime+stime)" \
+  "$(per_item_us $((hookd_t1 - hookd_t0)) "$n")" "$(per_item_us $((ngx_t3 - ngx_t2)) "$n")" \
+  "$(per_item_us $((ngx_t1 - ngx_t0)) "$base_n")"
 printf '%-34s %s\n' "at 1000 events/s (1 conn)" "$lat"
