@@ -70,6 +70,12 @@ class GroupWriter::Group {
       ec = writer_.commit(batch_);
       if (!ec) writer_.records_written_ += events_;
     }
+    // Written: latest_ is what storage holds now. Not written: what it
+    // holds is not known here (a WAL write may have reached the disk).
+    if (ec)
+      writer_.forget_recent();
+    else
+      writer_.remember(latest_);
     if (writer_.event_types_) writer_.event_types_->commit(types_, !ec);
     for (Done& done : included_)
       if (done) done(ec);
@@ -201,6 +207,7 @@ class GroupWriter::Group {
   result<Delivery> previous(const std::string& id, const Staged& staged) {
     if (auto it = staged.find(id); it != staged.end()) return it->second;
     if (auto it = latest_.find(id); it != latest_.end()) return it->second;
+    if (const Delivery* d = writer_.recent(id)) return *d;
     rocksdb::PinnableSlice value;
     rocksdb::Status s = writer_.db_.db().Get(
         rocksdb::ReadOptions(), writer_.db_.deliveries(), id, &value);
@@ -359,11 +366,41 @@ void GroupWriter::flush_event_types() {
   if (commit(batch)) event_types_->restore(changed);
 }
 
+const Delivery* GroupWriter::recent(const std::string& id) const {
+  for (const Recent& generation : recent_)
+    if (auto it = generation.find(id); it != generation.end()) return &it->second;
+  return nullptr;
+}
+
+void GroupWriter::remember(Recent& written) {
+  while (!written.empty()) {
+    auto node = written.extract(written.begin());
+    if (node.mapped().state != DeliveryState::pending) {
+      recent_[0].erase(node.key());
+      recent_[1].erase(node.key());
+      continue;
+    }
+    // A copy in the older generation is shadowed by the newer one.
+    auto placed = recent_[0].insert(std::move(node));
+    if (!placed.inserted) placed.position->second = std::move(placed.node.mapped());
+    if (recent_[0].size() >= kRecentGeneration) {
+      recent_[1] = std::move(recent_[0]);
+      recent_[0] = Recent();
+    }
+  }
+}
+
+void GroupWriter::forget_recent() {
+  recent_[0].clear();
+  recent_[1].clear();
+}
+
 void GroupWriter::process(std::vector<Request>& requests) {
   Group group(*this);
   for (Request& r : requests) {
     if (r.kind == Request::Kind::job) {
       group.commit();  // the job sees every write queued before it
+      forget_recent();  // and may change any record
       r.job();
       continue;
     }

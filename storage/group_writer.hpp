@@ -42,6 +42,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace hookd::storage {
@@ -102,6 +103,20 @@ class GroupWriter {
   };
   class Group;
 
+  // The pending deliveries the writer last wrote, as stored (the writer is
+  // the deliveries' only writer), so that a transition is checked against
+  // its record without reading it back: an attempt's outcome usually
+  // follows its delivery's write by less than a generation. Two generations
+  // of at most kRecentGeneration records each: when the newer fills, it
+  // becomes the older and the older is dropped. A record leaving pending
+  // leaves the cache; a job (which may write or delete anything) and a
+  // failed write empty it. Writer thread only.
+  using Recent = std::unordered_map<std::string, Delivery>;
+  static constexpr std::size_t kRecentGeneration = 16384;
+  const Delivery* recent(const std::string& id) const;
+  void remember(Recent& written);  // moves the group's written records in
+  void forget_recent();
+
   error_code enqueue(Request request, std::uint64_t units);
   void run();
   void process(std::vector<Request>& requests);
@@ -119,6 +134,8 @@ class GroupWriter {
   std::vector<Request> queue_;                  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
   std::atomic<std::uint64_t> queued_units_{0};  // written under mu_
+
+  Recent recent_[2];  // [0] newer; writer thread
 
   std::atomic<std::uint64_t> writes_{0};
   std::atomic<std::uint64_t> records_written_{0};

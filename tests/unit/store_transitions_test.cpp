@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -335,6 +337,62 @@ TEST_F(StoreTransitionsTest, TheSameAttemptTwiceInOneGroupIsRefusedOnce) {
   EXPECT_EQ(second.get_future().get(), storage_errc::attempt_mismatch);
   EXPECT_EQ(stored().state, kPending);
   EXPECT_EQ(pending_index(), (Pending{{id_, kNow + 10}}));
+}
+
+// The writer checks a transition against the pending records it last wrote
+// (group_writer.hpp) and reads the others back: either way the check sees
+// the record as stored, for a delivery written just before, or tens of
+// thousands of deliveries earlier.
+TEST_F(StoreTransitionsTest, TransitionsSeeTheStoredRecordHoweverLongAgoItWasWritten) {
+  std::vector<std::string> ids;
+  for (int batch = 0; batch < 50; ++batch) {
+    std::vector<IngestRecord> records;
+    for (int i = 0; i < 1000; ++i) {
+      records.push_back(make_record(ulids_.next(kNow + 1), kNow + 1, 1));
+      ids.push_back(records.back().deliveries[0].id);
+    }
+    ASSERT_FALSE(submit_and_wait(*store_, std::move(records)));
+  }
+  for (const std::string& id : {ids.front(), ids[ids.size() / 2], ids.back()}) {
+    SCOPED_TRACE(id);
+    auto retry_of = [&](std::uint32_t n) {
+      return wait_for([&](auto done) {
+        return es().schedule_retry(id, kNow + n, kNow + 1000 * n, "HTTP 503", make_attempt(n), done);
+      });
+    };
+    auto delivered_of = [&](std::uint32_t n) {
+      return wait_for([&](auto done) { return es().mark_delivered(id, kNow + 9, make_attempt(n), done); });
+    };
+    ASSERT_FALSE(retry_of(1));
+    EXPECT_EQ(delivered_of(1), storage_errc::attempt_mismatch);  // the retry counted
+    ASSERT_FALSE(delivered_of(2));
+    EXPECT_EQ(delivered_of(3), storage_errc::invalid_transition);  // delivered is final
+    EXPECT_EQ(retry_of(3), storage_errc::invalid_transition);
+    auto d = es().get_delivery(id);
+    ASSERT_TRUE(d && *d);
+    EXPECT_EQ((*d)->state, kDelivered);
+    EXPECT_EQ((*d)->attempts, 2u);
+    EXPECT_EQ(numbers_of(*es().attempts_of(id)), (std::vector<std::uint32_t>{1, 2}));
+  }
+  auto pending = store_->load_pending();
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->size(), ids.size() + 1 - 3);  // the fixture's own, less the three
+}
+
+// A failed write leaves the record as it was, and the next transition is
+// checked against that, not against what the failed one would have written.
+TEST_F(StoreTransitionsTest, AFailedWriteChangesNothingTheNextTransitionSees) {
+  store_.reset();
+  auto fail = std::make_shared<std::atomic<bool>>(false);
+  options_.fail_writes_for_test = fail;
+  reopen();
+  fail->store(true);
+  EXPECT_EQ(retry(1, kNow + 500), storage_errc::io_error);
+  fail->store(false);
+  EXPECT_EQ(delivered(2), storage_errc::attempt_mismatch);
+  ASSERT_FALSE(delivered(1));
+  EXPECT_EQ(stored().attempts, 1u);
+  EXPECT_EQ(pending_index(), Pending{});
 }
 
 }  // namespace
