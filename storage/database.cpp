@@ -1,11 +1,11 @@
 #include "storage/database.hpp"
 
 #include "storage/keys.hpp"
+#include "storage/wal_file_system.hpp"
 
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/cache.h>
-#include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
@@ -87,28 +87,6 @@ rocksdb::ColumnFamilyOptions cf_options(std::string_view name,
   return o;
 }
 
-// The WAL's files as RocksDB writes them, except that their preallocation
-// (fallocate, write_buffer_size + 10 % at a time) extends the file's size
-// instead of keeping it. RocksDB asks for FALLOC_FL_KEEP_SIZE, so every
-// append grows the size and every group commit's fdatasync writes the inode
-// too: a second synchronous write per commit. With the size set ahead, an
-// fdatasync writes the data (and the extent state of the blocks it fills).
-// The tail of a WAL is then zeros until written: RocksDB's log reader skips
-// zero-filled space as the padding of a preallocated file (a zero-type,
-// zero-length record), a clean close truncates the file to what was written,
-// and recovery after a crash replays every record before the zeros.
-class WalFileSystem final : public rocksdb::FileSystemWrapper {
- public:
-  using FileSystemWrapper::FileSystemWrapper;
-  const char* Name() const override { return "hookd.WalFileSystem"; }
-  rocksdb::FileOptions OptimizeForLogWrite(const rocksdb::FileOptions& file_options,
-                                           const rocksdb::DBOptions& db_options) const override {
-    rocksdb::FileOptions o = target()->OptimizeForLogWrite(file_options, db_options);
-    o.fallocate_with_keep_size = false;
-    return o;
-  }
-};
-
 }  // namespace
 
 error_code to_error_code(const rocksdb::Status& s) noexcept {
@@ -130,8 +108,8 @@ result<std::unique_ptr<Database>> Database::open(const std::string& path,
   options.manual_wal_flush = false;
   options.db_write_buffer_size = kMemtableBudget;  // all memtables together
   auto cache = rocksdb::NewLRUCache(kBlockCache);
-  std::unique_ptr<rocksdb::Env> env =
-      rocksdb::NewCompositeEnv(std::make_shared<WalFileSystem>(rocksdb::FileSystem::Default()));
+  auto wal_fs = std::make_shared<WalFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(wal_fs);
   options.env = env.get();
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -146,12 +124,18 @@ result<std::unique_ptr<Database>> Database::open(const std::string& path,
     if (why) *why = s.ToString();
     return to_error_code(s);
   }
-  return std::unique_ptr<Database>(new Database(path, std::move(env), db, std::move(handles)));
+  return std::unique_ptr<Database>(
+      new Database(path, std::move(wal_fs), std::move(env), db, std::move(handles)));
 }
 
-Database::Database(std::string path, std::unique_ptr<rocksdb::Env> env, rocksdb::DB* db,
+Database::Database(std::string path, std::shared_ptr<WalFileSystem> wal_fs,
+                   std::unique_ptr<rocksdb::Env> env, rocksdb::DB* db,
                    std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : path_(std::move(path)), env_(std::move(env)), db_(db), handles_(std::move(handles)) {}
+    : path_(std::move(path)),
+      wal_fs_(std::move(wal_fs)),
+      env_(std::move(env)),
+      db_(db),
+      handles_(std::move(handles)) {}
 
 Database::~Database() {
   // Handles first: RocksDB requires them gone before the DB is deleted.

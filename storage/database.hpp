@@ -51,6 +51,8 @@ class ReadSnapshot {
   const rocksdb::Snapshot* snapshot_;
 };
 
+class WalFileSystem;
+
 class Database {
  public:
   // Opens or creates the database at `path`. On failure `why`, when given,
@@ -95,12 +97,16 @@ class Database {
   // Live SST bytes of every column family plus the WAL files' size (with
   // the preallocated tail of the one being written).
   std::uint64_t disk_bytes() const;
+  // The file system the database writes through (wal_file_system.hpp).
+  WalFileSystem& wal_file_system() const noexcept { return *wal_fs_; }
 
  private:
-  Database(std::string path, std::unique_ptr<rocksdb::Env> env, rocksdb::DB* db,
+  Database(std::string path, std::shared_ptr<WalFileSystem> wal_fs,
+           std::unique_ptr<rocksdb::Env> env, rocksdb::DB* db,
            std::vector<rocksdb::ColumnFamilyHandle*> handles);
 
   std::string path_;
+  std::shared_ptr<WalFileSystem> wal_fs_;
   std::unique_ptr<rocksdb::Env> env_;  // outlives db_, which uses it
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*>

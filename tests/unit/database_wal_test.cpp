@@ -1,8 +1,10 @@
-// The WAL's preallocation sets the file's size ahead of the writes (so that
-// a group commit's fdatasync need not write the inode): a process that dies
-// without closing the database leaves a WAL whose tail is zeros, and opening
-// it again must recover every synced write before them.
+// The WAL's files (wal_file_system.hpp): preallocation sets the size ahead
+// of the writes, and a new WAL starts as a spare already written with
+// zeros, so that a group commit's fdatasync need not write the inode. A
+// process that dies without closing the database leaves a WAL whose tail is
+// zeros, and opening it again must recover every synced write before them.
 #include "storage/database.hpp"
+#include "storage/wal_file_system.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +13,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace hookd::storage {
@@ -98,6 +103,88 @@ TEST_F(DatabaseWalTest, ACrashLeavesTheWalPreallocatedAndEverySyncedWriteIsRecov
   EXPECT_EQ(**after, "recovery");
   auto first = (*db)->get(rocksdb::ReadOptions(), (*db)->events(), key(0));
   ASSERT_TRUE(first && first->has_value());
+}
+
+// Writes kWrites synced records in each of three WALs, the last two made
+// from spares, and ends the process without closing the database.
+[[noreturn]] void write_across_spares_and_die(const std::string& path) {
+  auto db = Database::open(path, nullptr);
+  if (!db) _exit(2);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  WalFileSystem& fs = (*db)->wal_file_system();
+  for (int wal = 0; wal < 3; ++wal) {
+    for (int i = 0; i < kWrites; ++i)
+      if (!(*db)->db().Put(sync, (*db)->events(), key(wal * kWrites + i), kValue).ok()) _exit(3);
+    if (wal == 2) break;
+    // The next WAL (a flush switches to one) takes the spare.
+    if (!fs.wait_for_spare(std::chrono::seconds(30))) _exit(4);
+    if ((*db)->flush()) _exit(5);
+  }
+  if (fs.spares_used() != 2) _exit(6);
+  _exit(0);
+}
+
+TEST_F(DatabaseWalTest, WalsMadeFromSparesRecoverEverySyncedWriteAfterACrash) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(write_across_spares_and_die(path_), ::testing::ExitedWithCode(0), "");
+  auto db = Database::open(path_, nullptr);
+  ASSERT_TRUE(db);
+  for (int i = 0; i < 3 * kWrites; ++i) {
+    auto value = (*db)->get(rocksdb::ReadOptions(), (*db)->events(), key(i));
+    ASSERT_TRUE(value) << key(i);
+    ASSERT_TRUE(value->has_value()) << key(i) << " lost";
+    ASSERT_EQ(**value, kValue);
+  }
+}
+
+TEST(WalFileSystemTest, NamesAWalOnlyByRocksDbsPattern) {
+  EXPECT_TRUE(WalFileSystem::is_wal("000012.log"));
+  EXPECT_TRUE(WalFileSystem::is_wal("/var/lib/hookd/000012.log"));
+  for (const char* other : {"LOG", "LOG.old.1700000000", "x.log", ".log", "000012.log.tmp",
+                            "MANIFEST-000005", "000013.sst", "hookd-wal-spare"})
+    EXPECT_FALSE(WalFileSystem::is_wal(other)) << other;
+}
+
+TEST_F(DatabaseWalTest, ANewWalTakesTheZeroedSpareAndIsWrittenFromItsStart) {
+  std::filesystem::create_directories(path_);
+  const std::string spare = path_ + "/" + WalFileSystem::kSpareName;
+  {
+    WalFileSystem fs(rocksdb::FileSystem::Default());
+    rocksdb::FileOptions options;
+    std::unique_ptr<rocksdb::FSWritableFile> first, second;
+    // No spare yet: the first WAL is created as before, and asks for one.
+    ASSERT_TRUE(fs.NewWritableFile(path_ + "/000001.log", options, &first, nullptr).ok());
+    EXPECT_EQ(fs.spares_used(), 0u);
+    ASSERT_TRUE(fs.wait_for_spare(std::chrono::seconds(30)));
+    EXPECT_EQ(std::filesystem::file_size(spare), WalFileSystem::kSpareBytes);
+    ASSERT_TRUE(fs.NewWritableFile(path_ + "/000002.log", options, &second, nullptr).ok());
+    EXPECT_EQ(fs.spares_used(), 1u);
+    const std::string wal = path_ + "/000002.log";
+    EXPECT_EQ(std::filesystem::file_size(wal), WalFileSystem::kSpareBytes);
+    ASSERT_TRUE(second->Append("record", rocksdb::IOOptions(), nullptr).ok());
+    ASSERT_TRUE(second->Sync(rocksdb::IOOptions(), nullptr).ok());
+    std::ifstream in(wal, std::ios::binary);
+    std::string head(4096, 'x');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    EXPECT_EQ(head.substr(0, 6), "record");
+    EXPECT_EQ(head.find_first_not_of('\0', 6), std::string::npos) << "a stale byte after the record";
+    // A WAL elsewhere does not take this directory's spare.
+    std::filesystem::create_directories(dir_ + "/other");
+    ASSERT_TRUE(fs.wait_for_spare(std::chrono::seconds(30)));
+    std::unique_ptr<rocksdb::FSWritableFile> elsewhere;
+    ASSERT_TRUE(fs.NewWritableFile(dir_ + "/other/000003.log", options, &elsewhere, nullptr).ok());
+    EXPECT_EQ(fs.spares_used(), 1u);
+    EXPECT_EQ(std::filesystem::file_size(dir_ + "/other/000003.log"), 0u);
+    ASSERT_TRUE(first->Close(rocksdb::IOOptions(), nullptr).ok());
+    ASSERT_TRUE(second->Close(rocksdb::IOOptions(), nullptr).ok());
+    ASSERT_TRUE(elsewhere->Close(rocksdb::IOOptions(), nullptr).ok());
+  }
+  // Gone with the file system.
+  EXPECT_FALSE(std::filesystem::exists(spare));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/other/" + WalFileSystem::kSpareName));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/other/" + WalFileSystem::kSpareName + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(spare + ".tmp"));
 }
 
 }  // namespace
