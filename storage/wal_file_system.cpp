@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,8 +21,7 @@ WalFileSystem::~WalFileSystem() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  if (ready_) ::unlink(spare_.c_str());
+  if (thread_.joinable()) thread_.join();  // a spare being written is removed
 }
 
 rocksdb::FileOptions WalFileSystem::OptimizeForLogWrite(const rocksdb::FileOptions& file_options,
@@ -52,9 +52,13 @@ rocksdb::IOStatus WalFileSystem::NewWritableFile(const std::string& fname,
         (std::filesystem::path(fname).parent_path() / kSpareName).string();
     if (spare_ != here) {
       // The next spare goes next to the newest WAL; one being written
-      // elsewhere is removed by run() when it is done.
+      // elsewhere is removed by run() when it is done. One left here by an
+      // earlier run (kept when it closed, or when it died) is whole: the
+      // name is given only to a written and synced spare.
       if (ready_) ::unlink(spare_.c_str());
-      ready_ = false;
+      struct stat st {};
+      ready_ = ::stat(here.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+               static_cast<std::size_t>(st.st_size) == kSpareBytes;
       spare_ = here;
     }
     if (ready_) {

@@ -26,9 +26,11 @@
 // zero-length record), a clean close truncates the file to what was
 // written, and recovery after a crash replays every record before the
 // zeros. A spare is never stale: it is written anew (truncated first) each
-// time, and only a fully written and synced one is handed out. It is not a
-// RocksDB file name, so RocksDB neither lists nor deletes it; it is removed
-// when the file system is destroyed (after the database closed).
+// time, and the spare's name is given only to a fully written and synced
+// one, so a spare left by an earlier run (the ready one stays when the
+// database closes, or when the process dies) serves the first WAL of the
+// next. It is not a RocksDB file name, so RocksDB neither lists nor deletes
+// it.
 //
 // Internal to storage/ (includes RocksDB). Thread-safe as RocksDB requires.
 

@@ -180,11 +180,43 @@ TEST_F(DatabaseWalTest, ANewWalTakesTheZeroedSpareAndIsWrittenFromItsStart) {
     ASSERT_TRUE(second->Close(rocksdb::IOOptions(), nullptr).ok());
     ASSERT_TRUE(elsewhere->Close(rocksdb::IOOptions(), nullptr).ok());
   }
-  // Gone with the file system.
+  // The spare moved with the newest WAL, and nothing half-written is left.
   EXPECT_FALSE(std::filesystem::exists(spare));
-  EXPECT_FALSE(std::filesystem::exists(dir_ + "/other/" + WalFileSystem::kSpareName));
-  EXPECT_FALSE(std::filesystem::exists(dir_ + "/other/" + WalFileSystem::kSpareName + ".tmp"));
   EXPECT_FALSE(std::filesystem::exists(spare + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/other/" + WalFileSystem::kSpareName + ".tmp"));
+}
+
+TEST_F(DatabaseWalTest, TheNextRunsFirstWalTakesTheSpareLeftBehind) {
+  std::filesystem::create_directories(path_);
+  const std::string spare = path_ + "/" + WalFileSystem::kSpareName;
+  rocksdb::FileOptions options;
+  {
+    WalFileSystem fs(rocksdb::FileSystem::Default());
+    std::unique_ptr<rocksdb::FSWritableFile> wal;
+    ASSERT_TRUE(fs.NewWritableFile(path_ + "/000001.log", options, &wal, nullptr).ok());
+    ASSERT_TRUE(fs.wait_for_spare(std::chrono::seconds(30)));
+    ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
+  }
+  ASSERT_EQ(std::filesystem::file_size(spare), WalFileSystem::kSpareBytes);
+  {
+    WalFileSystem fs(rocksdb::FileSystem::Default());
+    std::unique_ptr<rocksdb::FSWritableFile> wal;
+    ASSERT_TRUE(fs.NewWritableFile(path_ + "/000002.log", options, &wal, nullptr).ok());
+    EXPECT_EQ(fs.spares_used(), 1u);
+    EXPECT_EQ(std::filesystem::file_size(path_ + "/000002.log"), WalFileSystem::kSpareBytes);
+    ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
+  }
+  // A file of another size under the spare's name is not taken: the first
+  // WAL is created as before.
+  {
+    std::ofstream(spare, std::ios::trunc) << "not zeros";
+    WalFileSystem fs(rocksdb::FileSystem::Default());
+    std::unique_ptr<rocksdb::FSWritableFile> wal;
+    ASSERT_TRUE(fs.NewWritableFile(path_ + "/000003.log", options, &wal, nullptr).ok());
+    EXPECT_EQ(fs.spares_used(), 0u);
+    EXPECT_EQ(std::filesystem::file_size(path_ + "/000003.log"), 0u);
+    ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
+  }
 }
 
 }  // namespace
