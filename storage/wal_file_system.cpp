@@ -54,10 +54,11 @@ rocksdb::IOStatus WalFileSystem::NewWritableFile(const std::string& fname,
       // The next spare goes next to the newest WAL; one being written
       // elsewhere is removed by run() when it is done. One left here by an
       // earlier run (kept when it closed, or when it died) is whole: the
-      // name is given only to a written and synced spare.
+      // name is given only to a written and synced spare (and a symlink
+      // is none of ours).
       if (ready_) ::unlink(spare_.c_str());
       struct stat st {};
-      ready_ = ::stat(here.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      ready_ = ::lstat(here.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
                static_cast<std::size_t>(st.st_size) == kSpareBytes;
       spare_ = here;
     }

@@ -205,16 +205,31 @@ TEST_F(DatabaseWalTest, TheNextRunsFirstWalTakesTheSpareLeftBehind) {
     EXPECT_EQ(fs.spares_used(), 1u);
     EXPECT_EQ(std::filesystem::file_size(path_ + "/000002.log"), WalFileSystem::kSpareBytes);
     ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
+    ASSERT_TRUE(fs.wait_for_spare(std::chrono::seconds(30)));  // the next one
   }
-  // A file of another size under the spare's name is not taken: the first
-  // WAL is created as before.
+  // A file of another size under the spare's name is not taken, nor a
+  // symlink to one of the right size: the first WAL is created as before.
   {
-    std::ofstream(spare, std::ios::trunc) << "not zeros";
+    const std::string elsewhere = dir_ + "/elsewhere";
+    std::filesystem::rename(spare, elsewhere);
+    std::filesystem::create_symlink(elsewhere, spare);
     WalFileSystem fs(rocksdb::FileSystem::Default());
     std::unique_ptr<rocksdb::FSWritableFile> wal;
     ASSERT_TRUE(fs.NewWritableFile(path_ + "/000003.log", options, &wal, nullptr).ok());
     EXPECT_EQ(fs.spares_used(), 0u);
     EXPECT_EQ(std::filesystem::file_size(path_ + "/000003.log"), 0u);
+    ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
+    ASSERT_TRUE(fs.wait_for_spare(std::chrono::seconds(30)));  // made anew, in its place
+    EXPECT_FALSE(std::filesystem::is_symlink(spare));
+    EXPECT_EQ(std::filesystem::file_size(elsewhere), WalFileSystem::kSpareBytes);
+  }
+  {
+    std::ofstream(spare, std::ios::trunc) << "not zeros";
+    WalFileSystem fs(rocksdb::FileSystem::Default());
+    std::unique_ptr<rocksdb::FSWritableFile> wal;
+    ASSERT_TRUE(fs.NewWritableFile(path_ + "/000004.log", options, &wal, nullptr).ok());
+    EXPECT_EQ(fs.spares_used(), 0u);
+    EXPECT_EQ(std::filesystem::file_size(path_ + "/000004.log"), 0u);
     ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
   }
 }
