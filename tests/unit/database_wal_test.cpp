@@ -17,7 +17,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 
 namespace hookd::storage {
@@ -209,16 +208,19 @@ TEST_F(DatabaseWalTest, TheNextRunsFirstWalTakesTheSpareLeftBehind) {
   }
   // A file of another size under the spare's name is not taken, nor a
   // symlink to one of the right size: the first WAL is created as before.
+  auto expect_created_without_spare = [&](WalFileSystem& fs, const std::string& name) {
+    std::unique_ptr<rocksdb::FSWritableFile> wal;
+    ASSERT_TRUE(fs.NewWritableFile(name, options, &wal, nullptr).ok());
+    EXPECT_EQ(fs.spares_used(), 0u);
+    EXPECT_EQ(std::filesystem::file_size(name), 0u);
+    ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
+  };
   {
     const std::string elsewhere = dir_ + "/elsewhere";
     std::filesystem::rename(spare, elsewhere);
     std::filesystem::create_symlink(elsewhere, spare);
     WalFileSystem fs(rocksdb::FileSystem::Default());
-    std::unique_ptr<rocksdb::FSWritableFile> wal;
-    ASSERT_TRUE(fs.NewWritableFile(path_ + "/000003.log", options, &wal, nullptr).ok());
-    EXPECT_EQ(fs.spares_used(), 0u);
-    EXPECT_EQ(std::filesystem::file_size(path_ + "/000003.log"), 0u);
-    ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
+    expect_created_without_spare(fs, path_ + "/000003.log");
     ASSERT_TRUE(fs.wait_for_spare(std::chrono::seconds(30)));  // made anew, in its place
     EXPECT_FALSE(std::filesystem::is_symlink(spare));
     EXPECT_EQ(std::filesystem::file_size(elsewhere), WalFileSystem::kSpareBytes);
@@ -226,11 +228,7 @@ TEST_F(DatabaseWalTest, TheNextRunsFirstWalTakesTheSpareLeftBehind) {
   {
     std::ofstream(spare, std::ios::trunc) << "not zeros";
     WalFileSystem fs(rocksdb::FileSystem::Default());
-    std::unique_ptr<rocksdb::FSWritableFile> wal;
-    ASSERT_TRUE(fs.NewWritableFile(path_ + "/000004.log", options, &wal, nullptr).ok());
-    EXPECT_EQ(fs.spares_used(), 0u);
-    EXPECT_EQ(std::filesystem::file_size(path_ + "/000004.log"), 0u);
-    ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
+    expect_created_without_spare(fs, path_ + "/000004.log");
   }
 }
 
