@@ -6,6 +6,7 @@
 #include "daemon/delivery/conn_pool.hpp"
 #include "daemon/delivery/delivery_scheduler.hpp"
 #include "daemon/http/http_server.hpp"
+#include "daemon/http/io_loop.hpp"
 #include "daemon/http/task_group.hpp"
 #include "daemon/ingest/ingest_handler.hpp"
 #include "daemon/log.hpp"
@@ -118,9 +119,11 @@ void warn_restart_required(const Config& old, const Config& next) {
 struct App::Impl {
   std::shared_ptr<const Config> config;
   TaskGroup tasks;  // sessions and delivery attempts; outlives ioc (task_group.hpp)
+  IoLoop main_loop;        // outlives ioc (io_loop.hpp)
   net::io_context ioc{1};  // the main io thread: also signals, reload, scheduler, admin
   // The other io threads (server.threads - 1), each running its own context.
   struct Worker {
+    IoLoop loop;  // outlives ioc
     net::io_context ioc{1};
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::thread thread;
@@ -183,13 +186,14 @@ void App::Impl::start_workers() {
     w->work.emplace(w->ioc.get_executor());
     w->last_turn_ms = steady_ms();
     Worker* raw = w.get();
-    w->thread = std::thread([raw] { raw->ioc.run(); });
+    const std::chrono::microseconds busy_poll(config->server.busy_poll_us);
+    w->thread = std::thread([raw, busy_poll] { raw->loop.run(raw->ioc, busy_poll); });
     // Named for `top -H` and /proc: hookd-io1, hookd-io2, ...
     const std::string name = "hookd-io" + std::to_string(i);
     pthread_setname_np(w->thread.native_handle(), name.c_str());
     workers.push_back(std::move(w));
   }
-  log::info("daemon.threads", {{"io_threads", threads}});
+  log::info("daemon.threads", {{"io_threads", threads}, {"busy_poll_us", config->server.busy_poll_us}});
 }
 
 void App::Impl::stop_workers() {
@@ -566,7 +570,7 @@ int App::run() {
   }
   log::info("daemon.ready", {{"sources", m.config->sources.size()},
                              {"subscriptions", m.config->subscriptions.size()}});
-  m.ioc.run();
+  m.main_loop.run(m.ioc, std::chrono::microseconds(m.config->server.busy_poll_us));
   m.stop_workers();
   {
     std::lock_guard lock(m.maint_mu);

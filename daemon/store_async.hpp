@@ -1,9 +1,12 @@
 #pragma once
 // Awaiting the store's writer from the io thread: the store calls `done` on
 // its writer thread; the completion is posted back to the awaiting
-// coroutine's executor, so the coroutine resumes on the io thread.
+// coroutine's executor, so the coroutine resumes on the io thread. The wait
+// counts as awaited on the io thread's IoLoop (io_loop.hpp), which may poll
+// for the answer instead of sleeping.
 
 #include "core/errors.hpp"
+#include "daemon/http/io_loop.hpp"
 #include "daemon/http/net.hpp"
 #include "storage/event_store.hpp"
 
@@ -29,9 +32,12 @@ auto async_store_write(Submit submit, Token&& token) {
           net::executor_work_guard<decltype(ex)> work;
         };
         auto state = std::make_shared<State>(State{std::move(handler), net::make_work_guard(ex)});
-        auto complete = [state](error_code ec) {
+        IoLoop* loop = IoLoop::current();
+        if (loop != nullptr) loop->await_begin();
+        auto complete = [state, loop](error_code ec) {
           auto ex = state->work.get_executor();
-          net::post(ex, [state, ec]() mutable {
+          net::post(ex, [state, loop, ec]() mutable {
+            if (loop != nullptr) loop->await_end();
             state->work.reset();
             std::move(state->handler)(ec);
           });

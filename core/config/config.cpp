@@ -42,6 +42,7 @@ constexpr std::uint32_t kMaxEventTypes = 1'000'000;
 constexpr std::uint32_t kMaxInFlight = 1'000'000;
 constexpr std::uint32_t kMaxConnectionsPerOrigin = 10'000;
 constexpr std::uint32_t kMaxThreads = 256;
+constexpr std::uint32_t kMaxBusyPollUs = 10'000;
 constexpr std::uint32_t kMaxApiSubscriptions = 100000;
 
 // max_connections and max_connections_per_ip of [server] or [admin].
@@ -63,7 +64,7 @@ void read_server(TableReader& root, ServerConfig& server) {
   TableReader r(ctx, *table, "server",
                 {"listen", "tls", "max_body", "read_timeout", "idle_timeout", "header_timeout",
                  "max_connections", "max_connections_per_ip", "max_records", "drain_timeout",
-                 "threads"});
+                 "threads", "busy_poll_us"});
   std::optional<std::vector<std::string>> listen = r.string_array("listen");
   if (!r.has("listen") || (listen && listen->empty())) {
     r.error("listen", "at least one address required");
@@ -104,6 +105,7 @@ void read_server(TableReader& root, ServerConfig& server) {
   if (auto n = r.positive_u32("max_records", kMaxRecords)) server.max_records = *n;
   if (auto d = r.duration("drain_timeout", kMaxDrainTimeout)) server.drain_timeout = *d;
   if (auto n = r.positive_u32("threads", kMaxThreads)) server.threads = *n;
+  if (auto n = r.u32_between("busy_poll_us", 0, kMaxBusyPollUs)) server.busy_poll_us = *n;
 }
 
 void read_admin(TableReader& root, AdminConfig& admin,

@@ -57,6 +57,9 @@ struct ServerConfig {
   std::uint32_t max_records = 100;  // records in one request (MinIO sends 1)
   Duration drain_timeout{10'000};   // SIGTERM: how long requests and attempts may finish
   std::uint32_t threads = 0;        // io threads; 0 (unset): one per core
+  // How long an io thread polls instead of sleeping while a light load
+  // awaits a storage write (daemon/http/io_loop.hpp); 0: sleeps at once.
+  std::uint32_t busy_poll_us = 500;
 };
 
 struct AdminConfig {

@@ -343,11 +343,17 @@ std::string format_size(std::uint64_t bytes) {
 }
 
 std::optional<std::uint32_t> TableReader::positive_u32(std::string_view key, std::uint32_t max) {
+  return u32_between(key, 1, max);
+}
+
+std::optional<std::uint32_t> TableReader::u32_between(std::string_view key, std::uint32_t min,
+                                                      std::uint32_t max) {
   std::optional<std::int64_t> i = integer(key);
   if (!i) return std::nullopt;
-  const std::int64_t kMax = max;
-  if (*i < 1 || *i > kMax) {
-    error(key, "must be between 1 and " + std::to_string(kMax));
+  const std::int64_t lo = min;
+  const std::int64_t hi = max;
+  if (*i < lo || *i > hi) {
+    error(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
     return std::nullopt;
   }
   return static_cast<std::uint32_t>(*i);

@@ -101,6 +101,9 @@ class TableReader {
   // 1..max.
   std::optional<std::uint32_t> positive_u32(
       std::string_view key, std::uint32_t max = std::numeric_limits<std::uint32_t>::max());
+  // min..max.
+  std::optional<std::uint32_t> u32_between(std::string_view key, std::uint32_t min,
+                                           std::uint32_t max);
   std::optional<bool> boolean(std::string_view key);
   // > 0 and at most `max`, so that no deadline or expiry time overflows.
   std::optional<Duration> duration(std::string_view key, Duration max = kMaxConfigDuration);

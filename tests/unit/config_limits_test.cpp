@@ -19,6 +19,7 @@ TEST(ConfigLimitsTest, NewServerKeysHaveDefaults) {
   EXPECT_EQ(s.max_connections, 1024u);
   EXPECT_EQ(s.max_connections_per_ip, 256u);
   EXPECT_EQ(s.max_records, 100u);
+  EXPECT_EQ(s.busy_poll_us, 500u);
   EXPECT_EQ(loaded.config->admin.max_connections, 64u);
 }
 
@@ -38,6 +39,10 @@ TEST(ConfigLimitsTest, HugeDurationsAreRefusedWithTheirLine) {
        "test.toml:3: server.max_body: \"1GiB\" is too large; at most 64MiB"},
       {std::string(kServer) + "max_records = 100001\n",
        "test.toml:3: server.max_records: must be between 1 and 100000"},
+      {std::string(kServer) + "busy_poll_us = 10001\n",
+       "test.toml:3: server.busy_poll_us: must be between 0 and 10000"},
+      {std::string(kServer) + "busy_poll_us = -1\n",
+       "test.toml:3: server.busy_poll_us: must be between 0 and 10000"},
       {std::string(kServer) + "max_connections = 10\nmax_connections_per_ip = 11\n",
        "test.toml:4: server.max_connections_per_ip: must not exceed max_connections (10)"},
   };
@@ -66,6 +71,14 @@ TEST(ConfigLimitsTest, BoundsThemselvesAreAccepted) {
                      "[storage]\ndedup_window = \"3650d\"\n");
   ASSERT_TRUE(loaded.config) << first_error(loaded);
   EXPECT_EQ(loaded.config->server.max_body, 64u << 20);
+}
+
+TEST(ConfigLimitsTest, BusyPollTakesZeroAndItsBound) {
+  for (std::uint32_t us : {0u, 10'000u}) {
+    auto loaded = load(std::string(kServer) + "busy_poll_us = " + std::to_string(us) + "\n");
+    ASSERT_TRUE(loaded.config) << first_error(loaded);
+    EXPECT_EQ(loaded.config->server.busy_poll_us, us);
+  }
 }
 
 }  // namespace
