@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <filesystem>
 #include <vector>
 
@@ -118,21 +121,43 @@ void WalFileSystem::run() {
 }
 
 bool WalFileSystem::write_spare(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // O_DIRECT: the zeros go to the disk by DMA from one buffer instead of
+  // being copied into 16 MiB of new page cache (a tenth of hookd's CPU at
+  // full ingest, measured); a file system without it is written buffered.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
+  bool direct = fd >= 0;
+  if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   constexpr std::size_t kChunk = 1 << 20;
-  const std::vector<char> zeros(kChunk, '\0');
+  constexpr std::size_t kAlign = 4096;
+  std::unique_ptr<char, decltype(&std::free)> zeros(
+      static_cast<char*>(std::aligned_alloc(kAlign, kChunk)), &std::free);
+  if (!zeros) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return false;
+  }
+  std::memset(zeros.get(), 0, kChunk);
   bool ok = true;
   for (std::size_t done = 0; ok && done < kSpareBytes; done += kChunk) {
     std::size_t left = kChunk;
     while (ok && left > 0) {
-      ssize_t n = ::write(fd, zeros.data() + (kChunk - left), left);
+      ssize_t n = ::write(fd, zeros.get() + (kChunk - left), left);
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINVAL && direct) {  // alignment the device refuses
+        direct = false;
+        ok = ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_DIRECT) == 0;
+        continue;
+      }
       ok = n > 0;
       if (ok) left -= static_cast<std::size_t>(n);
     }
     ok = ok && ::fdatasync(fd) == 0;
   }
+  // A WAL's appends end mid-page; a page not in the cache would then be
+  // read first, in the writer's commit. So the direct-written spare is read
+  // into the page cache ahead (by DMA, in the background).
+  if (ok && direct) ::posix_fadvise(fd, 0, static_cast<off_t>(kSpareBytes), POSIX_FADV_WILLNEED);
   ok = ::close(fd) == 0 && ok;
   if (!ok) ::unlink(path.c_str());
   return ok;

@@ -14,7 +14,10 @@
 //   Overwriting written blocks changes no metadata. A background thread
 //   (hookd-walspare) keeps one spare of kSpareBytes ready next to the WAL:
 //   it writes and syncs the zeros under another name (1 MiB at a time, so
-//   that a commit never queues behind much of it), then renames the file
+//   that a commit never queues behind much of it; with O_DIRECT where the
+//   file system allows, then read ahead into the page cache, so that no
+//   CPU copies the zeros and no append of the WAL reads its page first),
+//   then renames the file
 //   to the spare's name, which thus never names a file being written; each new WAL
 //   takes the spare through RocksDB's own ReuseWritableFile (rename, then
 //   written from offset 0) and asks for the next. Without a ready spare a WAL
