@@ -6,6 +6,7 @@
 
 #include <rocksdb/write_batch.h>
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <optional>
@@ -302,6 +303,7 @@ error_code GroupWriter::enqueue(Request request, std::uint64_t units) {
       return storage_errc::busy;
     queue_.push_back(std::move(request));
     queued_units_.store(queued + units);
+    has_work_.store(true, std::memory_order_release);
   }
   cv_.notify_one();
   return {};
@@ -324,6 +326,7 @@ void GroupWriter::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    has_work_.store(true, std::memory_order_release);
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
@@ -332,7 +335,9 @@ void GroupWriter::stop() {
 void GroupWriter::run() {
   pthread_setname_np(pthread_self(), "hookd-writer");
   std::vector<Request> requests;
+  bool wrote = false;
   for (;;) {
+    if (wrote) poll_for_work();
     {
       std::unique_lock lock(mu_);
       auto ready = [this] { return stopping_ || !queue_.empty(); };
@@ -343,13 +348,22 @@ void GroupWriter::run() {
       if (queue_.empty() && stopping_) break;  // everything is written
       requests.swap(queue_);
       queued_units_.store(0);
+      has_work_.store(stopping_, std::memory_order_relaxed);
     }
-    if (!requests.empty()) process(requests);
+    wrote = !requests.empty();
+    if (wrote) process(requests);
     requests.clear();
     if (auto due = event_types_due(); due && *due <= std::chrono::steady_clock::now())
       flush_event_types();
   }
   if (event_types_ && event_types_->changed()) flush_event_types();  // clean stop: exact counts
+}
+
+void GroupWriter::poll_for_work() {
+  if (options_.busy_poll.count() <= 0) return;
+  const auto until = std::chrono::steady_clock::now() + options_.busy_poll;
+  while (!has_work_.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until)
+    ::sched_yield();  // a thread waiting for this CPU gets it
 }
 
 std::optional<std::chrono::steady_clock::time_point> GroupWriter::event_types_due() const {

@@ -119,6 +119,9 @@ class GroupWriter {
 
   error_code enqueue(Request request, std::uint64_t units);
   void run();
+  // Returns once a request is queued, the writer is stopping, or
+  // options_.busy_poll has passed.
+  void poll_for_work();
   void process(std::vector<Request>& requests);
   // Writer thread: when the catalog has changed pairs, when to write them.
   std::optional<std::chrono::steady_clock::time_point> event_types_due() const;
@@ -134,6 +137,7 @@ class GroupWriter {
   std::vector<Request> queue_;                  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
   std::atomic<std::uint64_t> queued_units_{0};  // written under mu_
+  std::atomic<bool> has_work_{false};           // queue_ not empty or stopping_; written under mu_
 
   Recent recent_[2];  // [0] newer; writer thread
 

@@ -37,6 +37,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -63,6 +64,11 @@ struct StoreOptions {
   bool event_types = true;
   std::size_t max_event_types = kDefaultMaxEventTypes;
   Duration event_types_flush_interval{1000};
+  // After writing a group, how long the writer polls its queue for the
+  // next request before it sleeps on its condition variable (server.
+  // busy_poll_us): a light load's next write then finds it running, with no
+  // wake-up on either side. 0: sleeps at once.
+  std::chrono::microseconds busy_poll{0};
   // Test-only fault injection: while *fail_writes_for_test is true the
   // writer fails every write with storage_errc::io_error without touching
   // the database. Leave it null in production.

@@ -1,5 +1,7 @@
 // storage.max_write_queue counts an ingest request's events plus their
 // deliveries, and still admits an oversized request into an empty queue.
+// A writer that polls for work (busy_poll) still writes what comes while it
+// polls and after, and stops at once when the store closes.
 #include "storage/store.hpp"
 
 #include "tests/unit/store_test_fixture.hpp"
@@ -8,6 +10,7 @@
 
 #include <chrono>
 #include <future>
+#include <thread>
 
 namespace hookd::storage {
 namespace {
@@ -97,6 +100,29 @@ TEST_F(StoreWriteQueueTest, RequestLargerThanTheBoundIsAdmittedOnlyIntoAnEmptyQu
     ASSERT_EQ(w.wait_for(10s), std::future_status::ready);
     EXPECT_FALSE(w.get());
   }
+}
+
+using StoreBusyPollTest = StoreTest;
+
+TEST_F(StoreBusyPollTest, APollingWriterWritesWhatComesAndClosesAtOnce) {
+  options_.busy_poll = std::chrono::microseconds(30s);  // far longer than the test
+  std::unique_ptr<Store> store = open();
+  ASSERT_TRUE(store);
+  std::vector<std::string> ids;
+  // Back to back (found while polling), then after a pause (still polling).
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(ulids_.next(kNow));
+    ASSERT_FALSE(submit_and_wait(*store, {make_record(ids.back(), kNow, 1)}));
+    if (i == 1) std::this_thread::sleep_for(20ms);
+  }
+  for (const std::string& id : ids) {
+    auto event = store->get_event(id);
+    ASSERT_TRUE(event) << id;
+    EXPECT_TRUE(event->has_value()) << id;
+  }
+  // Closing ends the poll: the writer thread joins long before 30 s.
+  auto closed = std::async(std::launch::async, [&store] { store.reset(); });
+  EXPECT_EQ(closed.wait_for(10s), std::future_status::ready);
 }
 
 }  // namespace
