@@ -7,10 +7,13 @@
 // microseconds, about a sixth of a one-connection ack. So while between one
 // and kMaxAwaitedToPoll completions are awaited on this loop, and nothing
 // is ready, run() polls the context (sched_yield between polls, so a thread
-// waiting for this CPU gets it) for up to `busy_poll` before it parks. Under
+// waiting for this CPU gets it) for up to `busy_poll` before it parks, and
+// it keeps polling for `busy_poll` after running a handler while an await
+// was open (the answer, or the next request of the same light load). Under
 // more load than that, the loop parks at once: the completions come in
-// groups anyway, and polling would take CPU from the work that produces them.
-// A busy_poll of 0 is a plain io_context::run().
+// groups anyway, and polling would take CPU from the work that produces
+// them. A loop that awaits nothing never polls. A busy_poll of 0 is a plain
+// io_context::run().
 //
 // Use: each io thread runs its context through its own IoLoop. A caller
 // that hands work to another thread calls await_begin() on the loop of the

@@ -44,86 +44,67 @@ std::thread post_later(net::io_context& ioc, std::chrono::milliseconds delay,
   });
 }
 
-TEST(IoLoopTest, AnAwaitedCompletionIsFoundByPolling) {
+// Runs a fresh loop with `budget` over one exchange: a first handler begins
+// `awaits` awaits; 2 ms later another thread posts the second handler, which
+// ends them and releases the context. What the loop did, once run() returned.
+struct Exchange {
+  int handlers_ran = 0;
+  bool current_was_loop = false;  // IoLoop::current() inside the first handler
+  std::int32_t awaited_after = -1;
+  std::uint64_t polled_wakeups = 0;
+};
+Exchange run_exchange(int awaits, std::chrono::microseconds budget) {
   IoLoop loop;
   net::io_context ioc{1};
   auto work = net::make_work_guard(ioc);
-  std::atomic<bool> done{false};
+  Exchange out;
   std::thread poster;
   net::post(ioc, [&] {
-    EXPECT_EQ(IoLoop::current(), &loop);
-    loop.await_begin();
+    ++out.handlers_ran;
+    out.current_was_loop = IoLoop::current() == &loop;
+    for (int i = 0; i < awaits; ++i) loop.await_begin();
     poster = post_later(ioc, 2ms, [&] {
-      loop.await_end();
-      done = true;
+      for (int i = 0; i < awaits; ++i) loop.await_end();
+      ++out.handlers_ran;
       work.reset();
     });
   });
-  auto ran = start(loop, ioc, kBudget);
-  ASSERT_EQ(ran.wait_for(10s), std::future_status::ready);
+  auto ran = start(loop, ioc, budget);
+  EXPECT_EQ(ran.wait_for(10s), std::future_status::ready);
   ran.get();
   poster.join();
-  EXPECT_TRUE(done);
-  EXPECT_EQ(loop.awaited(), 0);
-  EXPECT_GE(loop.polled_wakeups(), 1u);
+  out.awaited_after = loop.awaited();
+  out.polled_wakeups = loop.polled_wakeups();
+  return out;
+}
+
+TEST(IoLoopTest, AnAwaitedCompletionIsFoundByPolling) {
+  const Exchange e = run_exchange(1, kBudget);
+  EXPECT_EQ(e.handlers_ran, 2);
+  EXPECT_TRUE(e.current_was_loop);
+  EXPECT_EQ(e.awaited_after, 0);
+  EXPECT_GE(e.polled_wakeups, 1u);
   EXPECT_EQ(IoLoop::current(), nullptr);  // only inside run()
 }
 
 TEST(IoLoopTest, ALoopThatAwaitsNothingParks) {
-  IoLoop loop;
-  net::io_context ioc{1};
-  auto work = net::make_work_guard(ioc);
-  std::thread poster;
-  std::atomic<int> ran_handlers{0};
-  net::post(ioc, [&] {
-    ++ran_handlers;
-    poster = post_later(ioc, 2ms, [&] {
-      ++ran_handlers;
-      work.reset();
-    });
-  });
-  auto ran = start(loop, ioc, kBudget);
-  ASSERT_EQ(ran.wait_for(10s), std::future_status::ready);
-  poster.join();
-  EXPECT_EQ(ran_handlers, 2);
-  EXPECT_EQ(loop.polled_wakeups(), 0u);
+  const Exchange e = run_exchange(0, kBudget);
+  EXPECT_EQ(e.handlers_ran, 2);
+  EXPECT_EQ(e.polled_wakeups, 0u);
 }
 
 TEST(IoLoopTest, MoreAwaitedThanTheLimitParks) {
-  IoLoop loop;
-  net::io_context ioc{1};
-  auto work = net::make_work_guard(ioc);
-  std::thread poster;
-  net::post(ioc, [&] {
-    for (int i = 0; i <= IoLoop::kMaxAwaitedToPoll; ++i) loop.await_begin();
-    poster = post_later(ioc, 2ms, [&] {
-      for (int i = 0; i <= IoLoop::kMaxAwaitedToPoll; ++i) loop.await_end();
-      work.reset();
-    });
-  });
-  auto ran = start(loop, ioc, kBudget);
-  ASSERT_EQ(ran.wait_for(10s), std::future_status::ready);
-  poster.join();
-  EXPECT_EQ(loop.polled_wakeups(), 0u);
+  const Exchange e = run_exchange(IoLoop::kMaxAwaitedToPoll + 1, kBudget);
+  EXPECT_EQ(e.handlers_ran, 2);
+  EXPECT_EQ(e.awaited_after, 0);
+  EXPECT_EQ(e.polled_wakeups, 0u);
 }
 
 TEST(IoLoopTest, ZeroBudgetIsAPlainRun) {
-  IoLoop loop;
-  net::io_context ioc{1};
-  auto work = net::make_work_guard(ioc);
-  std::thread poster;
-  net::post(ioc, [&] {
-    EXPECT_EQ(IoLoop::current(), &loop);
-    loop.await_begin();
-    poster = post_later(ioc, 2ms, [&] {
-      loop.await_end();
-      work.reset();
-    });
-  });
-  auto ran = start(loop, ioc, 0us);
-  ASSERT_EQ(ran.wait_for(10s), std::future_status::ready);
-  poster.join();
-  EXPECT_EQ(loop.polled_wakeups(), 0u);
+  const Exchange e = run_exchange(1, 0us);
+  EXPECT_EQ(e.handlers_ran, 2);
+  EXPECT_TRUE(e.current_was_loop);
+  EXPECT_EQ(e.polled_wakeups, 0u);
 }
 
 TEST(IoLoopTest, StopEndsALoopThatIsPolling) {
