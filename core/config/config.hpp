@@ -58,7 +58,8 @@ struct ServerConfig {
   Duration drain_timeout{10'000};   // SIGTERM: how long requests and attempts may finish
   std::uint32_t threads = 0;        // io threads; 0 (unset): one per core
   // How long an io thread polls instead of sleeping while a light load
-  // awaits a storage write (daemon/http/io_loop.hpp); 0: sleeps at once.
+  // awaits a storage write (daemon/http/io_loop.hpp), and the storage writer
+  // after each group (StoreOptions::busy_poll); 0: both sleep at once.
   std::uint32_t busy_poll_us = 500;
 };
 
