@@ -9,7 +9,7 @@
 // point reads are cheap enough for the io thread). Writes (submit(), the
 // delivery transitions and put_subscription_state()) are queued to one writer
 // that group-commits every queued request (one synced write for many), then
-// calls each request's `done` exactly once, on a storage thread. A request is
+// calls each request's `done` exactly once, on the writer thread. A request is
 // all-or-nothing. A queueing call returns storage_errc::busy when the queue is
 // over its bound and storage_errc::closed after shutdown began; then `done` is
 // never called. `done` must not throw and must not wait for the writer.

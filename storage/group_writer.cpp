@@ -24,10 +24,6 @@ class GroupWriter::Group {
   explicit Group(GroupWriter& writer) : writer_(writer) {}
 
   void add(Request& request) {
-    if (writer_.failed()) {  // a WAL sync failed: nothing more is written
-      refused_.emplace_back(std::move(request.done), storage_errc::io_error);
-      return;
-    }
     Staged staged;
     batch_.SetSavePoint();
     error_code ec;
@@ -65,38 +61,32 @@ class GroupWriter::Group {
     for (auto& [id, d] : staged) latest_.insert_or_assign(id, std::move(d));
     if (request.kind == Request::Kind::ingest)
       events_ += request.records.size();
-    units_ += request.units;
     included_.push_back(std::move(request.done));
   }
 
-  // Writes what was added (unsynced), then hands every request added so
-  // far to the writer's finish(), which completes them once durable.
+  // Writes what was added, then completes every request added so far.
   void commit() {
-    Written written;
+    error_code ec;
     if (batch_.Count() > 0) {
-      written.wrote = true;
-      written.write_ec = writer_.write(batch_);
-      if (!written.write_ec) writer_.records_written_ += events_;
+      ec = writer_.commit(batch_);
+      if (!ec) writer_.records_written_ += events_;
     }
-    const error_code ec = written.write_ec;
-    // Written: latest_ is what storage holds now (durable unless the sync
-    // fails, which is final). Not written: what it holds is not known here
-    // (a WAL write may have reached the disk).
-    if (ec || writer_.failed())
+    // Written: latest_ is what storage holds now. Not written: what it
+    // holds is not known here (a WAL write may have reached the disk).
+    if (ec)
       writer_.forget_recent();
     else
       writer_.remember(latest_);
     if (writer_.event_types_) writer_.event_types_->commit(types_, !ec);
-    written.included = std::move(included_);
-    written.refused = std::move(refused_);
-    written.units = units_;
-    writer_.finish(std::move(written));
+    for (Done& done : included_)
+      if (done) done(ec);
+    for (auto& [done, refused_ec] : refused_)
+      if (done) done(refused_ec);
     batch_.Clear();
     latest_.clear();
     included_.clear();
     refused_.clear();
     events_ = 0;
-    units_ = 0;
   }
 
  private:
@@ -233,7 +223,6 @@ class GroupWriter::Group {
   std::vector<Done> included_;
   std::vector<std::pair<Done, error_code>> refused_;
   std::uint64_t events_ = 0;
-  std::uint64_t units_ = 0;
 };
 
 GroupWriter::GroupWriter(Database& db, const StoreOptions& options,
@@ -242,7 +231,6 @@ GroupWriter::GroupWriter(Database& db, const StoreOptions& options,
       options_(options),
       event_types_(event_types),
       last_types_flush_(std::chrono::steady_clock::now()),
-      syncer_([this] { run_syncer(); }),
       thread_([this] { run(); }) {}
 
 GroupWriter::~GroupWriter() { stop(); }
@@ -313,7 +301,6 @@ error_code GroupWriter::enqueue(Request request, std::uint64_t units) {
     std::uint64_t queued = queued_units_.load();
     if (queued > 0 && queued + units > options_.max_write_queue)
       return storage_errc::busy;
-    request.units = units;
     queue_.push_back(std::move(request));
     queued_units_.store(queued + units);
     has_work_.store(true, std::memory_order_release);
@@ -322,91 +309,17 @@ error_code GroupWriter::enqueue(Request request, std::uint64_t units) {
   return {};
 }
 
-error_code GroupWriter::write(rocksdb::WriteBatch& batch, bool sync) {
-  if (failed()) return storage_errc::io_error;
+error_code GroupWriter::commit(rocksdb::WriteBatch& batch) {
   if (options_.fail_writes_for_test && options_.fail_writes_for_test->load())
     return storage_errc::io_error;
   if (!options_.fail_writes_file_for_test.empty() &&
       ::access(options_.fail_writes_file_for_test.c_str(), F_OK) == 0)
     return storage_errc::io_error;
   rocksdb::WriteOptions options;
-  options.sync = sync;
+  options.sync = options_.sync == SyncMode::group;
   options.disableWAL = false;
   ++writes_;
   return to_error_code(db_.db().Write(options, &batch));
-}
-
-error_code GroupWriter::commit(rocksdb::WriteBatch& batch) {
-  return write(batch, options_.sync == SyncMode::group);
-}
-
-error_code GroupWriter::sync_wal() {
-  error_code ec;
-  if (options_.fail_syncs_for_test && options_.fail_syncs_for_test->load())
-    ec = storage_errc::io_error;
-  else
-    ec = to_error_code(db_.db().SyncWAL());
-  if (ec) sync_failed_.store(true, std::memory_order_release);
-  return ec;
-}
-
-void GroupWriter::complete(Written& written, error_code sync_ec) {
-  const error_code ec = written.write_ec ? written.write_ec : sync_ec;
-  for (Done& done : written.included)
-    if (done) done(ec);
-  for (auto& [done, refused_ec] : written.refused)
-    if (done) done(refused_ec);
-}
-
-void GroupWriter::finish(Written written) {
-  if (options_.sync != SyncMode::group) {
-    complete(written, {});
-    return;
-  }
-  std::unique_lock lock(sync_mu_);
-  room_cv_.wait(lock, [this] { return unsynced_units_ <= options_.max_write_queue; });
-  if (!syncing_ && to_sync_.empty() && !has_work_.load(std::memory_order_acquire)) {
-    // Nothing to overlap with: sync here, without waking the sync thread.
-    lock.unlock();
-    handed_off_ = false;
-    const bool sync = written.wrote && !written.write_ec;
-    complete(written, sync ? sync_wal() : error_code{});
-    return;
-  }
-  unsynced_units_ += written.units;
-  to_sync_.push_back(std::move(written));
-  handed_off_ = true;
-  lock.unlock();
-  sync_cv_.notify_one();
-}
-
-void GroupWriter::run_syncer() {
-  pthread_setname_np(pthread_self(), "hookd-walsync");
-  std::vector<Written> groups;
-  for (;;) {
-    {
-      std::unique_lock lock(sync_mu_);
-      sync_cv_.wait(lock, [this] { return sync_stopping_ || !to_sync_.empty(); });
-      if (to_sync_.empty()) break;  // stopping, and everything is synced
-      groups.swap(to_sync_);
-      syncing_ = true;
-    }
-    bool sync = false;
-    std::uint64_t units = 0;
-    for (const Written& w : groups) {
-      sync = sync || (w.wrote && !w.write_ec);
-      units += w.units;
-    }
-    const error_code ec = sync ? sync_wal() : error_code{};
-    for (Written& w : groups) complete(w, ec);
-    groups.clear();
-    {
-      std::lock_guard lock(sync_mu_);
-      syncing_ = false;
-      unsynced_units_ -= units;
-    }
-    room_cv_.notify_one();
-  }
 }
 
 void GroupWriter::stop() {
@@ -417,12 +330,6 @@ void GroupWriter::stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
-  {
-    std::lock_guard lock(sync_mu_);
-    sync_stopping_ = true;
-  }
-  sync_cv_.notify_one();
-  if (syncer_.joinable()) syncer_.join();
 }
 
 void GroupWriter::run() {
@@ -430,7 +337,7 @@ void GroupWriter::run() {
   std::vector<Request> requests;
   bool wrote = false;
   for (;;) {
-    if (wrote && !handed_off_) poll_for_work();  // a handed-off group's answer is the sync thread's
+    if (wrote) poll_for_work();
     {
       std::unique_lock lock(mu_);
       auto ready = [this] { return stopping_ || !queue_.empty(); };

@@ -4,30 +4,9 @@
 // submit(), update(), transition(), put_subscription_state() and post() queue a request
 // under a mutex and wake the writer. The writer takes every queued request at
 // once, puts the records of all of them into one rocksdb::WriteBatch and issues
-// one DB::Write, then calls each request's `done` with the result once the
-// write is durable: a failed write fails the whole group and leaves nothing
-// of it behind.
-//
-// Pipelined commit (SyncMode::group). The writer's DB::Write is not synced:
-// it appends the group to the WAL and the memtables. The group's requests
-// then wait for one WAL sync (DB::SyncWAL). When no request is queued and no
-// sync is under way, the writer syncs at once itself (a light load's ack has
-// no hand-off). Otherwise it hands the group to a second thread
-// (hookd-walsync) and goes on building the next one: group N+1 is written
-// while N syncs, and one sync covers every group handed over meanwhile.
-// Groups complete in the order they were written. Written groups waiting for
-// a sync are bounded: past max_write_queue units of them, the writer waits.
-//
-// A group is readable (in the memtables) before it is durable. Nothing
-// answers a sender from such a read: an event being written is found in the
-// ingest's in-flight map first, which keeps it until its write completes,
-// and anything the writer derives from a read (a transition's check) is
-// later in the WAL, so durable only if what it read is. A failed WAL sync
-// cannot be undone in the memtables, so it is final, as a failed synced
-// write is in RocksDB itself: from then on every request fails with
-// storage_errc::io_error, and so does find_idempotency(), which could
-// otherwise report an event that may not be on disk; a restart recovers
-// what the WAL holds. Jobs posted with post() run on the writer thread in queue order,
+// one DB::Write (synced for SyncMode::group), then calls each request's `done`
+// with the result: a failed write fails the whole group and leaves nothing of
+// it behind. Jobs posted with post() run on the writer thread in queue order,
 // between the groups before and after them, so a job sees every earlier write
 // and no write races it.
 //
@@ -45,10 +24,8 @@
 // for it when idle), and once more when it stops (event_type_table.hpp).
 //
 // Internal to storage/ (includes RocksDB). The Database (and the
-// EventTypeTable, if any) must outlive the GroupWriter. Jobs run on the
-// writer thread; `done` callbacks run on the writer thread or the sync
-// thread. They must not throw and must not wait for the writer (e.g. call
-// Store::expire).
+// EventTypeTable, if any) must outlive the GroupWriter. `done` callbacks and jobs run on the writer thread; they must
+// not throw and must not wait for the writer (e.g. call Store::expire).
 // stop() (also run by the destructor) refuses new requests with
 // storage_errc::closed, lets the writer drain the queue, and joins it.
 
@@ -99,14 +76,11 @@ class GroupWriter {
   // Queues a job; never busy. storage_errc::closed after stop().
   error_code post(Job job);
 
-  // Writes `batch` synced (for SyncMode::group) with the test fault hook.
-  // Only on the writer thread, i.e. from a posted job.
+  // Writes `batch` as the writer does (sync mode, test fault hook). Only on
+  // the writer thread, i.e. from a posted job.
   error_code commit(rocksdb::WriteBatch& batch);
 
   void stop();
-
-  // True once a WAL sync has failed (see above); then every write fails.
-  bool failed() const noexcept { return sync_failed_.load(std::memory_order_acquire); }
 
   std::uint64_t writes() const noexcept { return writes_.load(); }
   std::uint64_t records_written() const noexcept {
@@ -126,28 +100,8 @@ class GroupWriter {
     std::optional<std::string> document;         // api_subscription; nullopt: erase
     Done done;
     Job job;
-    std::uint64_t units = 0;  // against max_write_queue
   };
   class Group;
-
-  // A group's requests once its batch is written (or failed), waiting for
-  // the WAL sync that makes it durable.
-  struct Written {
-    std::vector<Done> included;
-    std::vector<std::pair<Done, error_code>> refused;  // each with its own error
-    error_code write_ec;  // the write failed: nothing to sync
-    bool wrote = false;   // the batch held records
-    std::uint64_t units = 0;
-  };
-  // Writer thread: completes `written` once durable, at once or through the
-  // sync thread (see above).
-  void finish(Written written);
-  // DB::Write with the test fault hooks; io_error once failed().
-  error_code write(rocksdb::WriteBatch& batch, bool sync = false);
-  // One WAL sync (with the test fault hook); a failure is final.
-  error_code sync_wal();
-  static void complete(Written& written, error_code sync_ec);
-  void run_syncer();
 
   // The pending deliveries the writer last wrote, as stored (the writer is
   // the deliveries' only writer), so that a transition is checked against
@@ -187,20 +141,9 @@ class GroupWriter {
 
   Recent recent_[2];  // [0] newer; writer thread
 
-  std::mutex sync_mu_;
-  std::condition_variable sync_cv_;  // the sync thread waits for groups
-  std::condition_variable room_cv_;  // the writer waits for room
-  std::vector<Written> to_sync_;     // guarded by sync_mu_
-  bool syncing_ = false;             // the sync thread holds groups; guarded
-  bool sync_stopping_ = false;       // guarded
-  std::uint64_t unsynced_units_ = 0; // in to_sync_ and being synced; guarded
-  std::atomic<bool> sync_failed_{false};
-  bool handed_off_ = false;  // the last group went to the sync thread; writer thread
-
   std::atomic<std::uint64_t> writes_{0};
   std::atomic<std::uint64_t> records_written_{0};
-  std::thread syncer_;  // last two: started once everything above exists
-  std::thread thread_;
+  std::thread thread_;  // last: started once everything above exists
 };
 
 }  // namespace hookd::storage

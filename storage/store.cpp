@@ -61,10 +61,6 @@ result<std::optional<std::string>> Store::find_idempotency(
   Database& db = *impl_->db;
   auto value = db.get(rocksdb::ReadOptions(), db.idem(), idem_key(source, key));
   if (!value) return value.error();
-  // After a failed WAL sync the key read may be of an event not on disk
-  // (group_writer.hpp). Checked after the read: the flag is set before the
-  // failed write's requests complete, and so before a re-send can look.
-  if (impl_->writer->failed()) return storage_errc::io_error;
   if (!*value) return std::optional<std::string>();
   auto idem = decode_idem_value(**value);
   if (!idem) return idem.error();

@@ -21,10 +21,9 @@
 // (RocksDB is thread-safe; point reads are cheap enough for the io thread).
 // Writes (submit(), the transitions, update_deliveries() and
 // put_subscription_state()) are queued to one writer thread (group_writer.hpp)
-// that gathers every queued request into a single WriteBatch and one write,
-// then calls each request's `done` on the writer thread or, once a WAL sync
-// it waited for is done, the sync thread (pipelined commit,
-// group_writer.hpp). A request is all-or-nothing: its records are in one WriteBatch. A
+// that gathers every queued request into a single WriteBatch and one (synced,
+// for SyncMode::group) write, then calls each request's `done` on the writer
+// thread. A request is all-or-nothing: its records are in one WriteBatch. A
 // transition is checked there, against the stored record, before its request
 // joins the batch; a refused one fails alone.
 //
@@ -74,10 +73,6 @@ struct StoreOptions {
   // writer fails every write with storage_errc::io_error without touching
   // the database. Leave it null in production.
   std::shared_ptr<std::atomic<bool>> fail_writes_for_test;
-  // Test-only: while *fail_syncs_for_test is true, a group's WAL sync fails
-  // after its records were written (group_writer.hpp: such a failure is
-  // final). Leave it null in production.
-  std::shared_ptr<std::atomic<bool>> fail_syncs_for_test;
   // Test-only, the same for another process: while a file exists at this
   // path, every write fails with storage_errc::io_error. hookd sets it from
   // $HOOKD_TEST_FAIL_WRITES_FILE (daemon/app.cpp), for the end-to-end storage
@@ -119,8 +114,8 @@ class Store final : public EventStore {
 
   // Queues records for one atomic write. Returns storage_errc::busy (and
   // never calls `done`) when the queue is over its bound, storage_errc::closed
-  // after shutdown began; otherwise `done` is called exactly once on a
-  // storage thread, with no error once the write is durable.
+  // after shutdown began; otherwise `done` is called exactly once on the
+  // writer thread, with no error once the write is durable.
   error_code submit(std::vector<IngestRecord> records, Done done) override;
 
   // EventStore's transitions, checked on the writer thread against the
