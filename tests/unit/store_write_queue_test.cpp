@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <future>
+#include <memory>
 #include <thread>
 
 namespace hookd::storage {
@@ -110,9 +111,15 @@ TEST_F(StoreBusyPollTest, APollingWriterWritesWhatComesAndClosesAtOnce) {
   ASSERT_TRUE(store);
   std::vector<std::string> ids;
   // Back to back (found while polling), then after a pause (still polling).
+  // Each is written within 5 s: one the poll missed would wait out its 30 s.
   for (int i = 0; i < 3; ++i) {
     ids.push_back(ulids_.next(kNow));
-    ASSERT_FALSE(submit_and_wait(*store, {make_record(ids.back(), kNow, 1)}));
+    auto written = std::make_shared<std::promise<error_code>>();
+    auto result = written->get_future();
+    ASSERT_FALSE(store->submit({make_record(ids.back(), kNow, 1)},
+                               [written](error_code e) { written->set_value(e); }));
+    ASSERT_EQ(result.wait_for(5s), std::future_status::ready) << "request " << i;
+    EXPECT_FALSE(result.get());
     if (i == 1) std::this_thread::sleep_for(20ms);
   }
   for (const std::string& id : ids) {
