@@ -315,6 +315,10 @@ net::awaitable<void> HttpServer::run_plain(tcp::socket socket) {
   co_await net::this_coro::throw_if_cancelled(false);
   ClientInfo client{client_address(socket), false};
   Slot slot(*this, ip_key(client.address));
+  // Sync reads and writes on it never wait: serve() tries them first.
+  beast::error_code nb;
+  socket.non_blocking(true, nb);
+  if (nb) co_return;
   beast::tcp_stream stream(std::move(socket));
   auto self = std::make_shared<Session>(co_await net::this_coro::executor);
   self->close = [&stream] {
@@ -358,10 +362,35 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
   beast::flat_buffer buffer;
   auto& lowest = beast::get_lowest_layer(stream);
   HttpServerOptions opts = options();
+  // Plain TCP: what the socket takes now is written without a wait (an
+  // answer is small and almost always fits); only the rest is awaited.
+  constexpr bool kPlain = std::is_same_v<Stream, beast::tcp_stream>;
   auto send = [&](Response res) -> net::awaitable<beast::error_code> {
+    http::response_serializer<http::string_body> sr{res};
+    if constexpr (kPlain) {
+      beast::error_code ec;
+      http::write(lowest.socket(), sr, ec);
+      if (ec != net::error::would_block) co_return ec;
+    }
     lowest.expires_after(opts.read_timeout);
-    auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+    auto [ec, n] = co_await http::async_write(stream, sr, use_tuple);
     co_return ec;
+  };
+  // Plain TCP: parses what has arrived without a wait. False when the
+  // request (its head, or all of it with `whole`) needs more bytes; `ec`
+  // is then clear and the caller awaits the rest.
+  auto parse_arrived = [&](auto& parser, bool whole, beast::error_code& ec) {
+    if constexpr (!kPlain) {
+      return false;
+    } else {
+      if (whole)
+        http::read(lowest.socket(), buffer, parser, ec);
+      else
+        http::read_header(lowest.socket(), buffer, parser, ec);
+      if (ec != net::error::would_block) return true;
+      ec = {};
+      return false;
+    }
   };
   bool first = true;
   while (!stopping_) {
@@ -388,8 +417,12 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     const auto started = std::chrono::steady_clock::now();
     bool timed_out = false;
     bool head_done = false;
+    // Armed only when a wait is needed: a request that has arrived whole
+    // is parsed without one.
     net::steady_timer deadline(lowest.get_executor());
+    bool armed = false;
     auto arm = [&](std::chrono::steady_clock::time_point at) {
+      armed = true;
       deadline.expires_at(at);
       deadline.async_wait([&lowest, &timed_out](beast::error_code ec) {
         if (ec) return;
@@ -398,16 +431,20 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         lowest.socket().cancel(ignored);
       });
     };
-    arm(started + std::min(opts.header_timeout, opts.read_timeout));
     http::request_parser<http::string_body> parser;
     parser.header_limit(opts.header_limit);
     parser.body_limit(opts.max_body);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    beast::error_code ec;
+    std::size_t n = 0;
+    if (!parse_arrived(parser, false, ec)) {
+      arm(started + std::min(opts.header_timeout, opts.read_timeout));
+      std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+    }
     if (!ec) {
       head_done = true;
       if (head_check_) {
         if (auto refusal = head_check_(parser.get(), client)) {
-          deadline.cancel();
+          if (armed) deadline.cancel();
           // With a body still unread the connection cannot go on: answer, then close.
           const bool bodyless = parser.is_done();
           const bool keep = bodyless && parser.get().keep_alive() && !stopping_;
@@ -427,9 +464,12 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
           co_return;
         }
       }
-      if (!parser.is_done()) {
+      const bool expects_continue =
+          !parser.is_done() && beast::iequals(parser.get()[http::field::expect], "100-continue");
+      // A client that waits for 100 Continue sends no body before it.
+      if (!parser.is_done() && (expects_continue || !parse_arrived(parser, true, ec))) {
         arm(started + opts.read_timeout);
-        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        if (expects_continue) {
           http::response<http::empty_body> cont{http::status::continue_, 11};
           auto [cec, cn] = co_await http::async_write(stream, cont, use_tuple);
           ec = cec;
@@ -437,7 +477,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, use_tuple);
       }
     }
-    deadline.cancel();
+    if (armed) deadline.cancel();
     if (ec) {
       if (timed_out) {
         if (!head_done) ++counters_.header_timeouts;
