@@ -6,6 +6,10 @@
 
 #include <thread>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace hookd::test {
 namespace {
 
@@ -194,6 +198,62 @@ TEST_F(DaemonTest, SlowRequestGets408AfterReadTimeout) {
   auto took = std::chrono::steady_clock::now() - started;
   EXPECT_NE(answer.find("408"), std::string::npos) << answer;
   EXPECT_GE(took, std::chrono::milliseconds(1500));
+}
+
+// Several requests in one segment: each is parsed from what has arrived,
+// and each gets its own answer, in order, on the one connection.
+TEST_F(DaemonTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  auto post = [](const std::string& id) {
+    std::string body = R"({"id":")" + id + R"(","type":"pipe.test"})";
+    return "POST /event/app HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  std::string bytes = post("pipe-1") + post("pipe-2") + post("pipe-1") +
+                      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string answer = raw_exchange(daemon_.port(), bytes, std::chrono::seconds(10));
+  // Three ingest answers (the third a duplicate of the first), then healthz.
+  std::vector<std::size_t> at;
+  for (auto pos = answer.find("HTTP/1.1 200"); pos != std::string::npos;
+       pos = answer.find("HTTP/1.1 200", pos + 1))
+    at.push_back(pos);
+  ASSERT_EQ(at.size(), 4u) << answer;
+  EXPECT_NE(answer.substr(at[0], at[1] - at[0]).find(R"("accepted":1,"duplicates":0)"), std::string::npos)
+      << answer;
+  EXPECT_NE(answer.substr(at[1], at[2] - at[1]).find(R"("accepted":1,"duplicates":0)"), std::string::npos)
+      << answer;
+  EXPECT_NE(answer.substr(at[2], at[3] - at[2]).find(R"("accepted":0,"duplicates":1)"), std::string::npos)
+      << answer;
+  EXPECT_NE(answer.substr(at[3]).find(R"("status":"ok")"), std::string::npos) << answer;
+}
+
+// A head and a body that arrive in pieces are waited for, not refused.
+TEST_F(DaemonTest, RequestArrivingInPiecesIsRead) {
+  start();
+  std::string body = R"({"id":"pieces-1","type":"pieces.test","pad":")" + std::string(3000, 'x') + "\"}";
+  std::string head = "POST /event/app HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  int fd = raw_connect(daemon_.port());
+  ASSERT_GE(fd, 0);
+  const std::string pieces[] = {head.substr(0, 20), head.substr(20), body.substr(0, 1000),
+                                body.substr(1000)};
+  for (const auto& piece : pieces) {
+    ASSERT_EQ(::send(fd, piece.data(), piece.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(piece.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // each its own segment
+  }
+  std::string answer;
+  char buf[4096];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+  EXPECT_NE(answer.find(R"("accepted":1)"), std::string::npos) << answer;
 }
 
 TEST_F(DaemonTest, MalformedHttpGets400) {
