@@ -290,6 +290,20 @@ TEST_F(HardeningTest, SilentConnectionIsClosedAfterHeaderTimeout) {
   EXPECT_LT(took, 2s);  // not idle_timeout (3 s)
 }
 
+// A head that starts but never ends is answered 408 at header_timeout (not
+// read_timeout, 2 s here), although its first bytes arrived at once.
+TEST_F(HardeningTest, UnfinishedHeadGets408AtHeaderTimeout) {
+  start_with(base_config(db_path(), "header_timeout = \"300ms\"\n"));
+  auto started = std::chrono::steady_clock::now();
+  std::string answer =
+      raw_exchange(daemon_.port(), "POST /event/app HTTP/1.1\r\nHost: x\r\nContent-Type: app", 5s);
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_NE(answer.find("HTTP/1.1 408"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("header_timeout"), std::string::npos) << answer;
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 1500ms);
+}
+
 TEST_F(HardeningTest, KeysAndRecordsAreBounded) {
   start_with(base_config(db_path(), "max_records = 3\n"));
   HttpClient c(daemon_.port());
