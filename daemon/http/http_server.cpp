@@ -115,6 +115,70 @@ net::awaitable<void> linger_close(beast::tcp_stream& stream, std::uint64_t max_b
   }
 }
 
+// The wait for a request's first byte, on plain TCP. Its timer is re-armed
+// lazily: starting a wait only moves the deadline, and the timer, when it
+// goes off before that deadline, sleeps again until it; so a busy
+// keep-alive connection costs no timer operation per request. Past the
+// deadline of a wait still running it cancels the socket's read.
+class IdleWatch {
+ public:
+  explicit IdleWatch(tcp::socket& socket)
+      : state_(std::make_shared<State>(socket)) {}
+  IdleWatch(const IdleWatch&) = delete;
+  IdleWatch& operator=(const IdleWatch&) = delete;
+  ~IdleWatch() {
+    state_->socket = nullptr;  // a handler still queued finds the session gone
+    state_->timer.cancel();
+  }
+
+  void start(std::chrono::steady_clock::time_point until) {
+    State& s = *state_;
+    s.until = until;
+    s.waiting = true;
+    s.fired = false;
+    if (s.armed && s.armed_at <= until) return;  // it wakes in time and sleeps again
+    arm(state_, until);
+  }
+  // Ends the wait; true when it ran out (the read was cancelled for it).
+  bool stop() {
+    state_->waiting = false;
+    return state_->fired;
+  }
+
+ private:
+  struct State {
+    explicit State(tcp::socket& s) : socket(&s), timer(s.get_executor()) {}
+    tcp::socket* socket;
+    net::steady_timer timer;
+    std::chrono::steady_clock::time_point until{};
+    std::chrono::steady_clock::time_point armed_at{};
+    bool armed = false;
+    bool waiting = false;
+    bool fired = false;
+  };
+
+  static void arm(const std::shared_ptr<State>& state, std::chrono::steady_clock::time_point at) {
+    state->armed = true;
+    state->armed_at = at;
+    state->timer.expires_at(at);  // cancels an earlier wait, whose handler then does nothing
+    state->timer.async_wait([state, at](beast::error_code ec) {
+      State& s = *state;
+      if (ec || s.socket == nullptr || s.armed_at != at) return;  // cancelled, gone or re-armed
+      s.armed = false;
+      if (!s.waiting) return;  // the next wait arms it again
+      if (std::chrono::steady_clock::now() < s.until) {
+        arm(state, s.until);
+        return;
+      }
+      s.fired = true;
+      beast::error_code ignored;
+      s.socket->cancel(ignored);
+    });
+  }
+
+  std::shared_ptr<State> state_;
+};
+
 }  // namespace
 
 Response error_response(http::status status, std::string_view message, unsigned version) {
@@ -392,6 +456,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
       return false;
     }
   };
+  IdleWatch idle(lowest.socket());
   bool first = true;
   while (!stopping_) {
     opts = options();  // a reload applies from the next request
@@ -399,8 +464,17 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
       self.idle = true;
       // A new connection gets header_timeout for its first byte; a kept-alive
       // one idle_timeout between requests.
-      lowest.expires_after(first ? opts.header_timeout : opts.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), use_tuple);
+      const auto wait = first ? opts.header_timeout : opts.idle_timeout;
+      beast::error_code ec;
+      std::size_t n = 0;
+      if constexpr (kPlain) {
+        idle.start(std::chrono::steady_clock::now() + wait);
+        std::tie(ec, n) = co_await lowest.socket().async_read_some(buffer.prepare(8192), use_tuple);
+        if (idle.stop()) ec = beast::error::timeout;
+      } else {
+        lowest.expires_after(wait);
+        std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(8192), use_tuple);
+      }
       // EOF before a byte is MinIO's liveness check; idle timeout is keep-alive ending.
       if (ec) {
         if (first && ec == beast::error::timeout) ++counters_.header_timeouts;

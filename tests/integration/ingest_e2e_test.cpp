@@ -256,6 +256,48 @@ TEST_F(DaemonTest, RequestArrivingInPiecesIsRead) {
   EXPECT_NE(answer.find(R"("accepted":1)"), std::string::npos) << answer;
 }
 
+// The idle deadline moves with each request: a connection whose gaps are
+// each shorter than idle_timeout (3 s) stays open past it in total, then
+// closes once a gap is longer.
+TEST_F(DaemonTest, KeepAliveDeadlineRestartsWithEachRequest) {
+  start();
+  int fd = raw_connect(daemon_.port());
+  ASSERT_GE(fd, 0);
+  const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto answered = [&](std::chrono::milliseconds within) {
+    std::string got;
+    char buf[1024];
+    auto deadline = std::chrono::steady_clock::now() + within;
+    while (got.find(R"("status":"ok")") == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  };
+  const auto opened = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+    ASSERT_TRUE(answered(std::chrono::seconds(2))) << "request " << i;
+    if (i < 4) std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - opened, std::chrono::milliseconds(4500));
+  // Now silent: closed after about idle_timeout.
+  const auto quiet = std::chrono::steady_clock::now();
+  char b;
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_GT(::poll(&p, 1, 9000), 0);
+  EXPECT_EQ(::recv(fd, &b, 1, 0), 0);
+  const auto closed_after = std::chrono::steady_clock::now() - quiet;
+  EXPECT_GE(closed_after, std::chrono::milliseconds(2500));
+  EXPECT_LT(closed_after, std::chrono::milliseconds(6000));
+  ::close(fd);
+}
+
 TEST_F(DaemonTest, MalformedHttpGets400) {
   start();
   std::string answer = raw_exchange(daemon_.port(), "BLAH\r\n\r\n", std::chrono::seconds(5));
