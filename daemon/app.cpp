@@ -300,36 +300,7 @@ bool App::Impl::start_delivery() {
   }
   DeliveryScheduler* s = scheduler.get();
   // Ingest completes on any io thread; the scheduler lives on the main one.
-  // Other threads' deliveries gather in one inbox that a single posted
-  // drain empties: one cross-thread wake-up per drain, not per request. The
-  // inbox holds only deliveries already durable and is emptied as soon as
-  // the main thread runs, so it is bounded by the requests in flight.
-  struct Inbox {
-    std::mutex mu;
-    std::vector<Delivery> deliveries;
-    bool posted = false;
-  };
-  auto inbox = std::make_shared<Inbox>();
-  ingest->on_committed([s, inbox, ex = ioc.get_executor()](const std::vector<Delivery>& d) {
-    if (ex.running_in_this_thread()) {
-      s->enqueue(d);
-      return;
-    }
-    {
-      std::lock_guard lock(inbox->mu);
-      inbox->deliveries.insert(inbox->deliveries.end(), d.begin(), d.end());
-      if (std::exchange(inbox->posted, true)) return;  // a drain is on its way
-    }
-    net::post(ex, [s, inbox] {
-      std::vector<Delivery> batch;
-      {
-        std::lock_guard lock(inbox->mu);
-        batch.swap(inbox->deliveries);
-        inbox->posted = false;
-      }
-      s->enqueue(batch);
-    });
-  });
+  ingest->on_committed([s](const std::vector<Delivery>& d) { s->enqueue_from_any_thread(d); });
   return true;
 }
 

@@ -238,6 +238,27 @@ void DeliveryScheduler::enqueue(const std::vector<Delivery>& deliveries) {
   dispatch();
 }
 
+void DeliveryScheduler::enqueue_from_any_thread(const std::vector<Delivery>& deliveries) {
+  if (ioc_.get_executor().running_in_this_thread()) {
+    enqueue(deliveries);
+    return;
+  }
+  {
+    std::lock_guard lock(inbox_mu_);
+    inbox_.insert(inbox_.end(), deliveries.begin(), deliveries.end());
+    if (std::exchange(inbox_posted_, true)) return;  // a drain is on its way
+  }
+  net::post(ioc_, [this] {
+    std::vector<Delivery> batch;
+    {
+      std::lock_guard lock(inbox_mu_);
+      batch.swap(inbox_);
+      inbox_posted_ = false;
+    }
+    enqueue(batch);
+  });
+}
+
 DeliveryScheduler::Token DeliveryScheduler::add_item(std::string_view delivery_id,
                                                      std::string_view subscription) {
   Token t;

@@ -52,6 +52,7 @@
 #include <map>
 #include <optional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -130,6 +131,12 @@ class DeliveryScheduler {
   void set_config(std::shared_ptr<const Config> config);
   // Deliveries just made durable by ingest: attempted at once.
   void enqueue(const std::vector<Delivery>& deliveries);
+  // The same from any thread. From another one, deliveries gather in an
+  // inbox that one posted drain hands to enqueue() on the scheduler's
+  // thread: one cross-thread wake-up per drain, not per call. The inbox
+  // holds only deliveries already durable and empties as soon as that
+  // thread runs, so it is bounded by the writes in flight.
+  void enqueue_from_any_thread(const std::vector<Delivery>& deliveries);
   // Stops starting attempts; in-flight ones finish.
   void stop();
   // Attempts are spawned into `tasks` (shutdown cancels and waits for them).
@@ -219,6 +226,9 @@ class DeliveryScheduler {
   void maybe_recycle(SubState& s);
 
   net::io_context& ioc_;
+  std::mutex inbox_mu_;
+  std::vector<Delivery> inbox_;  // enqueue_from_any_thread()'s, awaiting the drain
+  bool inbox_posted_ = false;    // a drain is queued
   storage::EventStore& store_;
   ConnPool& pool_;
   std::shared_ptr<const Config> config_;
