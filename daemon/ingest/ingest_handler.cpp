@@ -214,8 +214,7 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
     auto matches = routing.router.match(ev);
     if (matches.empty()) {
       ++unrouted;
-      if (log::enabled(log::Level::debug))
-        log::debug("ingest.unrouted", {{"source", source_name}, {"type", ev.type}});
+      log::debug("ingest.unrouted", {{"source", source_name}, {"type", ev.type}});
     }
     for (std::size_t k = 0; k < matches.size(); ++k) {
       Delivery d;
@@ -267,10 +266,9 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
       if (auto* m = series_.at(source_name, unix_minute(unix_ms())))
         m->duplicate += static_cast<std::uint32_t>(duplicates);
   }
-  if (log::enabled(log::Level::debug))  // the fields are not built otherwise
-    log::debug("ingest.accepted", {{"source", source_name},
-                                   {"accepted", accepted},
-                                   {"duplicates", duplicates}});
+  log::debug("ingest.accepted", {{"source", source_name},
+                                 {"accepted", accepted},
+                                 {"duplicates", duplicates}});
   co_return ok_response(accepted, duplicates, ids);
 }
 
