@@ -16,6 +16,7 @@
 #include <boost/json/value.hpp>
 
 #include <array>
+#include <optional>
 #include <utility>
 
 namespace hookd::daemon {
@@ -456,7 +457,8 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
       return false;
     }
   };
-  IdleWatch idle(lowest.socket());
+  std::optional<IdleWatch> idle;  // plain TCP only; TLS waits on the stream's timer
+  if constexpr (kPlain) idle.emplace(lowest.socket());
   bool first = true;
   while (!stopping_) {
     opts = options();  // a reload applies from the next request
@@ -468,9 +470,9 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
       beast::error_code ec;
       std::size_t n = 0;
       if constexpr (kPlain) {
-        idle.start(std::chrono::steady_clock::now() + wait);
+        idle->start(std::chrono::steady_clock::now() + wait);
         std::tie(ec, n) = co_await lowest.socket().async_read_some(buffer.prepare(8192), use_tuple);
-        if (idle.stop()) ec = beast::error::timeout;
+        if (idle->stop()) ec = beast::error::timeout;
       } else {
         lowest.expires_after(wait);
         std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(8192), use_tuple);
