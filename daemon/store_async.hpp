@@ -1,9 +1,12 @@
 #pragma once
 // Awaiting the store's writer from the io thread: the store calls `done` on
 // its writer thread; the completion is posted back to the awaiting
-// coroutine's executor, so the coroutine resumes on the io thread. The wait
-// counts as awaited on the io thread's IoLoop (io_loop.hpp), which may poll
-// for the answer instead of sleeping.
+// coroutine's executor, so the coroutine resumes on the io thread. A wait
+// made with StoreWait::poll (an ingest's write, whose sender waits for the
+// ack) counts as awaited on the io thread's IoLoop (io_loop.hpp), which may
+// poll for the answer instead of sleeping; any other (an attempt's outcome,
+// an admin change) does not, so a thread that only records outcomes never
+// spins for them.
 
 #include "core/errors.hpp"
 #include "daemon/http/io_loop.hpp"
@@ -21,7 +24,9 @@ namespace hookd::daemon {
 
 // `submit(done)` queues one write and returns an error when it could not be
 // queued (then `done` is never called). Completes with the write's error_code.
-template <class Submit, class Token>
+enum class StoreWait { sleep, poll };
+
+template <StoreWait Wait = StoreWait::sleep, class Submit, class Token>
 auto async_store_write(Submit submit, Token&& token) {
   return net::async_initiate<Token, void(error_code)>(
       [](auto handler, Submit submit) {
@@ -32,7 +37,7 @@ auto async_store_write(Submit submit, Token&& token) {
           net::executor_work_guard<decltype(ex)> work;
         };
         auto state = std::make_shared<State>(State{std::move(handler), net::make_work_guard(ex)});
-        IoLoop* loop = IoLoop::current();
+        IoLoop* loop = Wait == StoreWait::poll ? IoLoop::current() : nullptr;
         if (loop != nullptr) loop->await_begin();
         auto complete = [state, loop](error_code ec) {
           auto ex = state->work.get_executor();

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 #include <utility>
@@ -335,9 +336,14 @@ void GroupWriter::stop() {
 void GroupWriter::run() {
   pthread_setname_np(pthread_self(), "hookd-writer");
   std::vector<Request> requests;
-  bool wrote = false;
+  bool acked = false;
   for (;;) {
-    if (wrote) poll_for_work();
+    // Only after events: a sender waits for each ack, and at a light load
+    // its next event comes within the poll. An outcome or a state write has
+    // no one waiting on its latency (an attempt's slot is already free), and
+    // a delivery backlog's stream of them would keep the writer spinning on
+    // a CPU that the attempts need.
+    if (acked) poll_for_work();
     {
       std::unique_lock lock(mu_);
       auto ready = [this] { return stopping_ || !queue_.empty(); };
@@ -350,8 +356,9 @@ void GroupWriter::run() {
       queued_units_.store(0);
       has_work_.store(stopping_, std::memory_order_relaxed);
     }
-    wrote = !requests.empty();
-    if (wrote) process(requests);
+    acked = std::any_of(requests.begin(), requests.end(),
+                        [](const Request& r) { return r.kind == Request::Kind::ingest; });
+    if (!requests.empty()) process(requests);
     requests.clear();
     if (auto due = event_types_due(); due && *due <= std::chrono::steady_clock::now())
       flush_event_types();

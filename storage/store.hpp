@@ -64,10 +64,12 @@ struct StoreOptions {
   bool event_types = true;
   std::size_t max_event_types = kDefaultMaxEventTypes;
   Duration event_types_flush_interval{1000};
-  // After writing a group, how long the writer polls its queue for the
-  // next request before it sleeps on its condition variable (server.
-  // busy_poll_us): a light load's next write then finds it running, with no
-  // wake-up on either side. 0: sleeps at once.
+  // After writing a group that held events, how long the writer polls its
+  // queue for the next request before it sleeps on its condition variable
+  // (server.busy_poll_us): a light load's next event then finds it running,
+  // with no wake-up on either side. After a group of outcomes and other
+  // writes only, it sleeps at once: nobody waits on their latency. 0: it
+  // always sleeps at once.
   std::chrono::microseconds busy_poll{0};
   // Test-only fault injection: while *fail_writes_for_test is true the
   // writer fails every write with storage_errc::io_error without touching

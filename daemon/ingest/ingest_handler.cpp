@@ -231,7 +231,7 @@ net::awaitable<Response> IngestHandler::ingest(const SourceConfig& source,
 
   const std::size_t accepted = records.size();
   if (!records.empty()) {
-    auto [ec] = co_await async_store_write(
+    auto [ec] = co_await async_store_write<StoreWait::poll>(
         [&](storage::EventStore::Done done) { return store_.submit(std::move(records), std::move(done)); },
         use_tuple);
     flight->finish(ec);

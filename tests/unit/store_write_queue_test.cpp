@@ -1,7 +1,8 @@
 // storage.max_write_queue counts an ingest request's events plus their
 // deliveries, and still admits an oversized request into an empty queue.
 // A writer that polls for work (busy_poll) still writes what comes while it
-// polls and after, and stops at once when the store closes.
+// polls and after, and stops at once when the store closes; it polls after
+// a group of events, but sleeps at once after a group of outcomes only.
 #include "storage/store.hpp"
 
 #include "tests/unit/store_test_fixture.hpp"
@@ -9,8 +10,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 namespace hookd::storage {
@@ -130,6 +134,58 @@ TEST_F(StoreBusyPollTest, APollingWriterWritesWhatComesAndClosesAtOnce) {
   // Closing ends the poll: the writer thread joins long before 30 s.
   auto closed = std::async(std::launch::async, [&store] { store.reset(); });
   EXPECT_EQ(closed.wait_for(10s), std::future_status::ready);
+}
+
+// utime+stime (clock ticks) of this process's thread named `name`; -1 if none.
+long thread_ticks(const std::string& name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string got;
+    std::getline(comm, got);
+    if (got != name) continue;
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // Fields after the ")" that closes comm: state is field 3, utime 14, stime 15.
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stol(field);
+      if (i == 15) stime = std::stol(field);
+    }
+    return utime + stime;
+  }
+  return -1;
+}
+
+// The CPU the writer thread uses over half a second.
+long writer_ticks_over_half_a_second() {
+  const long before = thread_ticks("hookd-writer");
+  std::this_thread::sleep_for(500ms);
+  const long after = thread_ticks("hookd-writer");
+  return before < 0 || after < 0 ? -1 : after - before;
+}
+
+TEST_F(StoreBusyPollTest, TheWriterPollsAfterEventsButNotAfterOutcomesOnly) {
+  options_.busy_poll = std::chrono::microseconds(30s);  // far longer than the test
+  std::unique_ptr<Store> store = open();
+  ASSERT_TRUE(store);
+  const std::string id = ulids_.next(kNow);
+  ASSERT_FALSE(submit_and_wait(*store, {make_record(id, kNow, 1)}));
+  // After the event's group the writer polls (sched_yield in a loop): it
+  // uses CPU while nothing is queued.
+  const long polling = writer_ticks_over_half_a_second();
+  ASSERT_GE(polling, 0) << "no hookd-writer thread";
+  EXPECT_GE(polling, 3) << "the writer should be polling after an event";
+  // The outcome is found by that poll; after its group the writer sleeps.
+  std::promise<error_code> recorded;
+  ASSERT_FALSE(store->mark_delivered(id + ".0", kNow + 10, make_attempt(1),
+                                     [&](error_code e) { recorded.set_value(e); }));
+  auto result = recorded.get_future();
+  ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
+  EXPECT_FALSE(result.get());
+  EXPECT_LE(writer_ticks_over_half_a_second(), 1) << "the writer polled after an outcome";
 }
 
 }  // namespace
