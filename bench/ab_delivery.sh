@@ -10,6 +10,7 @@
 # Usage: bench/ab_delivery.sh BINARY_A BINARY_B [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/tls_sink.sh
 a=$1 b=$2 rounds=${3:-5}
 backlog=${BACKLOG:-20000}
 scripts/deps.sh nginx-light wrk >/dev/null
@@ -23,34 +24,7 @@ cleanup() {
 trap cleanup EXIT
 SINK=18590 PORT=18591 ADMIN=18593
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" \
-  -out "$work/ca.pem" -days 2 -subj "/CN=bench CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/sink.key" \
-  -out "$work/sink.csr" -subj "/CN=localhost" 2>/dev/null
-echo "subjectAltName=IP:127.0.0.1" > "$work/san.ext"
-openssl x509 -req -in "$work/sink.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
-  -out "$work/sink.pem" -days 2 -extfile "$work/san.ext" 2>/dev/null
-cat > "$work/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  log_format d '\$msec \$http_webhook_id \$connection';
-  access_log off;
-  client_body_temp_path $work/nginx-body;
-  client_body_buffer_size 64k;
-  server {
-    listen 127.0.0.1:$SINK ssl;
-    ssl_certificate $work/sink.pem;
-    ssl_certificate_key $work/sink.key;
-    keepalive_requests 1000000;
-    keepalive_timeout 75s;
-    location / { access_log $work/deliveries.log d; return 204; }
-  }
-}
-NGX
+write_tls_sink "$work" "$SINK"
 /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
 nginx_pid=$!
 sleep 0.5
