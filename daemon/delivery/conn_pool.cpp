@@ -278,7 +278,7 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
     out.error = delivery_errc::tls_config;
     co_return out;
   }
-  Request wire;
+  std::string wire;
   try {
     wire = make_request(req);
   } catch (const std::length_error& e) {  // Beast refuses oversized header names and values

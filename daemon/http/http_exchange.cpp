@@ -2,16 +2,20 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/serializer.hpp>
 
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 #include <vector>
 
 #include "core/text.hpp"
@@ -100,7 +104,7 @@ net::awaitable<Resolved> resolve(net::any_io_executor ex, const std::string& hos
 }
 
 template <class Stream>
-net::awaitable<ExchangeResult> exchange_on(Stream& stream, Connection& conn, const Request& req,
+net::awaitable<ExchangeResult> exchange_on(Stream& stream, Connection& conn, std::string_view wire,
                                            Clock::time_point deadline) {
   ExchangeResult r;
   auto fail = [&](delivery_errc phase, const beast::error_code& ec) {
@@ -112,7 +116,7 @@ net::awaitable<ExchangeResult> exchange_on(Stream& stream, Connection& conn, con
   };
   auto& lowest = conn.lowest();
   lowest.expires_at(deadline);
-  auto [wec, written] = co_await http::async_write(stream, req, use_tuple);
+  auto [wec, written] = co_await net::async_write(stream, net::buffer(wire), use_tuple);
   if (wec) {
     fail(delivery_errc::write_failed, wec);
     co_return r;
@@ -235,20 +239,41 @@ net::awaitable<OpenResult> open_connection(net::any_io_executor ex, const Target
   co_return OpenResult{std::move(conn), {}, {}};
 }
 
-net::awaitable<ExchangeResult> exchange(Connection& conn, const Request& req,
+net::awaitable<ExchangeResult> exchange(Connection& conn, std::string_view wire,
                                         Clock::time_point deadline) {
-  if (conn.is_tls()) return exchange_on(conn.tls(), conn, req, deadline);
-  return exchange_on(conn.plain(), conn, req, deadline);
+  if (conn.is_tls()) return exchange_on(conn.tls(), conn, wire, deadline);
+  return exchange_on(conn.plain(), conn, wire, deadline);
 }
 
-Request make_request(const OutgoingRequest& out) {
-  Request req{http::verb::post, out.target.empty() ? "/" : out.target, 11};
+std::string make_request(const OutgoingRequest& out) {
+  // Beast writes the header (it checks names and values); the body is
+  // appended after it, so it is copied once, into the wire buffer.
+  http::request<http::empty_body> req{http::verb::post, out.target.empty() ? "/" : out.target,
+                                      11};
   req.set(http::field::host, out.host_header);
   for (const auto& [name, value] : out.headers) req.insert(name, value);
-  req.body() = out.body;
   req.keep_alive(true);
-  req.prepare_payload();
-  return req;
+  req.content_length(out.body.size());
+  std::string wire;
+  wire.reserve(out.body.size() + 64 * (out.headers.size() + 2));
+  http::request_serializer<http::empty_body> sr(req);
+  sr.split(true);
+  beast::error_code ec;
+  while (!ec && !sr.is_header_done()) {
+    sr.next(ec, [&](beast::error_code&, const auto& buffers) {
+      std::size_t n = 0;
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        wire.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      sr.consume(n);
+    });
+  }
+  // A header of checked fields cannot fail to serialize; were it ever to,
+  // nothing is sent.
+  if (ec) throw std::length_error("request not serialized: " + ec.message());
+  wire.append(out.body);
+  return wire;
 }
 
 }  // namespace hookd::daemon

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace hookd::daemon {
 
@@ -79,13 +80,17 @@ struct ExchangeResult {
   bool got_response_bytes = false;
 };
 
-// Writes `req` and reads the response before `deadline`. A body larger than
-// kMaxResponseBody is not read to its end: the status stands, and the
-// connection must be closed (keep_alive false).
-net::awaitable<ExchangeResult> exchange(Connection& conn, const Request& req,
+// Writes `wire` (a request from make_request) and reads the response before
+// `deadline`. A body larger than kMaxResponseBody is not read to its end:
+// the status stands, and the connection must be closed (keep_alive false).
+net::awaitable<ExchangeResult> exchange(Connection& conn, std::string_view wire,
                                         Clock::time_point deadline);
 
-// The wire request for `out`: POST, Host, the headers in order, the body.
-Request make_request(const OutgoingRequest& out);
+// The wire request for `out`, serialized by Beast into one buffer: POST,
+// Host, the headers in order, the body. One buffer is written with one
+// write (one TLS record run) per exchange, and a retry on a fresh
+// connection writes the same bytes. Throws std::length_error for a header
+// name or value Beast refuses.
+std::string make_request(const OutgoingRequest& out);
 
 }  // namespace hookd::daemon

@@ -323,5 +323,16 @@ TEST_F(ConnPoolTest, UnsafeHeaderIsRefusedWithoutConnecting) {
   EXPECT_EQ(sink.connections_accepted(), 0u);
 }
 
+TEST_F(ConnPoolTest, HeaderTooLongToEncodeIsRefusedWithoutConnecting) {
+  SinkServer sink;
+  auto url = url_for(sink);
+  auto req = request_for(url);
+  req.headers.emplace_back("X-Custom", std::string(70'000, 'a'));  // over HTTP/1.1 field bounds
+  auto r = post(url, req);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.error, delivery_errc::invalid_request) << why(r);
+  EXPECT_EQ(sink.connections_accepted(), 0u);
+}
+
 }  // namespace
 }  // namespace hookd::test
