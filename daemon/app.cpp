@@ -221,6 +221,7 @@ bool App::Impl::open_store() {
   opts.event_types = config->storage.event_types;
   opts.max_event_types = config->storage.max_event_types;
   opts.busy_poll = std::chrono::microseconds(config->server.busy_poll_us);
+  opts.outcome_delay = std::chrono::microseconds(config->storage.outcome_delay_us);
   // Test-only fault hook (StoreOptions::fail_writes_file_for_test); unset in
   // production, and announced loudly when set.
   if (const char* file = std::getenv("HOOKD_TEST_FAIL_WRITES_FILE"); file && *file) {

@@ -296,6 +296,8 @@ error_code GroupWriter::post(Job job) {
 }
 
 error_code GroupWriter::enqueue(Request request, std::uint64_t units) {
+  const bool urgent = request.kind != Request::Kind::transition;
+  bool wake = true;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return storage_errc::closed;
@@ -305,8 +307,11 @@ error_code GroupWriter::enqueue(Request request, std::uint64_t units) {
     queue_.push_back(std::move(request));
     queued_units_.store(queued + units);
     has_work_.store(true, std::memory_order_release);
+    urgent_ = urgent_ || urgent;
+    // A gathering writer wakes only for what ends its wait.
+    wake = !gathering_ || urgent_ || queued + units >= kOutcomeGroupUnits;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return {};
 }
 
@@ -337,6 +342,8 @@ void GroupWriter::run() {
   pthread_setname_np(pthread_self(), "hookd-writer");
   std::vector<Request> requests;
   bool acked = false;
+  // Outcomes in the last group when it held nothing else, else 0.
+  std::uint64_t streamed = 0;
   for (;;) {
     // Only after events: a sender waits for each ack, and at a light load
     // its next event comes within the poll. An outcome or a state write has
@@ -352,7 +359,20 @@ void GroupWriter::run() {
       else
         cv_.wait(lock, ready);
       if (queue_.empty() && stopping_) break;  // everything is written
+      auto gathered = [this] {
+        return stopping_ || urgent_ || queued_units_.load() >= kOutcomeGroupUnits;
+      };
+      // Only while outcomes stream in (a backlog draining): a single one
+      // (a light load) would wait for nothing but the next event.
+      if (options_.outcome_delay.count() > 0 && streamed >= kOutcomeStreamUnits &&
+          !gathered()) {
+        gathering_ = true;  // outcomes only so far: let more join this group
+        cv_.wait_for(lock, options_.outcome_delay, gathered);
+        gathering_ = false;
+      }
+      streamed = urgent_ || stopping_ ? 0 : queued_units_.load();
       requests.swap(queue_);
+      urgent_ = false;
       queued_units_.store(0);
       has_work_.store(stopping_, std::memory_order_relaxed);
     }

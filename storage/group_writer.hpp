@@ -136,6 +136,8 @@ class GroupWriter {
   std::condition_variable cv_;
   std::vector<Request> queue_;                  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
+  bool urgent_ = false;     // a request other than a transition is queued; guarded by mu_
+  bool gathering_ = false;  // the writer waits out outcome_delay; guarded by mu_
   std::atomic<std::uint64_t> queued_units_{0};  // written under mu_
   std::atomic<bool> has_work_{false};           // queue_ not empty or stopping_; written under mu_
 

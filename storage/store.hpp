@@ -48,6 +48,13 @@
 
 namespace hookd::storage {
 
+// Queued outcomes at which the writer stops gathering them
+// (StoreOptions::outcome_delay) and writes.
+inline constexpr std::uint64_t kOutcomeGroupUnits = 128;
+// Outcomes in a group of nothing else from which the writer gathers the
+// next group: they are streaming in.
+inline constexpr std::uint64_t kOutcomeStreamUnits = 4;
+
 struct StoreOptions {
   std::string path;
   SyncMode sync = SyncMode::group;
@@ -71,6 +78,17 @@ struct StoreOptions {
   // writes only, it sleeps at once: nobody waits on their latency. 0: it
   // always sleeps at once.
   std::chrono::microseconds busy_poll{0};
+  // How long the writer gathers a group that holds only delivery outcomes
+  // (transitions: delivered, retry, dead, requeue, cancel) before writing it
+  // (storage.outcome_delay_us), so that a delivery backlog's stream of
+  // outcomes shares fsyncs. It gathers only after a group of at least
+  // kOutcomeStreamUnits outcomes and nothing else (so a light load's lone
+  // outcome is written at once), and writes at once when any other request
+  // (an event, a subscription, a job) joins the queue, when
+  // kOutcomeGroupUnits outcomes are queued, or when it stops. Only the
+  // delivery's next attempt waits on its outcome's write (its slot is free
+  // already). 0: every group is written as soon as the writer takes it.
+  std::chrono::microseconds outcome_delay{0};
   // Test-only fault injection: while *fail_writes_for_test is true the
   // writer fails every write with storage_errc::io_error without touching
   // the database. Leave it null in production.

@@ -43,6 +43,7 @@ constexpr std::uint32_t kMaxInFlight = 1'000'000;
 constexpr std::uint32_t kMaxConnectionsPerOrigin = 10'000;
 constexpr std::uint32_t kMaxThreads = 256;
 constexpr std::uint32_t kMaxBusyPollUs = 10'000;
+constexpr std::uint32_t kMaxOutcomeDelayUs = 100'000;
 constexpr std::uint32_t kMaxApiSubscriptions = 100000;
 
 // max_connections and max_connections_per_ip of [server] or [admin].
@@ -144,7 +145,7 @@ void read_storage(TableReader& root, StorageConfig& storage) {
   TableReader r(
       root.context(), *table, "storage",
       {"path", "sync", "dedup_window", "retention", "max_write_queue", "event_types",
-       "max_event_types"});
+       "max_event_types", "outcome_delay_us"});
   if (auto path = r.nonempty_string("path")) storage.path = *path;
   if (auto sync = r.string("sync")) {
     if (*sync == "group") {
@@ -160,6 +161,8 @@ void read_storage(TableReader& root, StorageConfig& storage) {
   if (auto n = r.positive_u32("max_write_queue", kMaxQueue)) storage.max_write_queue = *n;
   if (auto on = r.boolean("event_types")) storage.event_types = *on;
   if (auto n = r.positive_u32("max_event_types", kMaxEventTypes)) storage.max_event_types = *n;
+  if (auto n = r.u32_between("outcome_delay_us", 0, kMaxOutcomeDelayUs))
+    storage.outcome_delay_us = *n;
 }
 
 void read_delivery(TableReader& root, DeliveryConfig& delivery) {

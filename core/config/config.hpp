@@ -91,6 +91,9 @@ struct StorageConfig {
   // this many (source, type) pairs.
   bool event_types = true;
   std::uint32_t max_event_types = kDefaultMaxEventTypes;
+  // How long the storage writer gathers delivery outcomes into one group
+  // before writing it (StoreOptions::outcome_delay); 0: no gathering.
+  std::uint32_t outcome_delay_us = 1000;
 };
 
 struct DeliveryConfig {

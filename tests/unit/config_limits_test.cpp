@@ -21,6 +21,13 @@ TEST(ConfigLimitsTest, NewServerKeysHaveDefaults) {
   EXPECT_EQ(s.max_records, 100u);
   EXPECT_EQ(s.busy_poll_us, 500u);
   EXPECT_EQ(loaded.config->admin.max_connections, 64u);
+  EXPECT_EQ(loaded.config->storage.outcome_delay_us, 1000u);
+}
+
+TEST(ConfigLimitsTest, OutcomeDelayMayBeTurnedOff) {
+  auto loaded = load(std::string(kServer) + "[storage]\noutcome_delay_us = 0\n");
+  ASSERT_TRUE(loaded.config) << first_error(loaded);
+  EXPECT_EQ(loaded.config->storage.outcome_delay_us, 0u);
 }
 
 TEST(ConfigLimitsTest, HugeDurationsAreRefusedWithTheirLine) {
@@ -43,6 +50,8 @@ TEST(ConfigLimitsTest, HugeDurationsAreRefusedWithTheirLine) {
        "test.toml:3: server.busy_poll_us: must be between 0 and 10000"},
       {std::string(kServer) + "busy_poll_us = -1\n",
        "test.toml:3: server.busy_poll_us: must be between 0 and 10000"},
+      {std::string(kServer) + "[storage]\noutcome_delay_us = 100001\n",
+       "test.toml:4: storage.outcome_delay_us: must be between 0 and 100000"},
       {std::string(kServer) + "max_connections = 10\nmax_connections_per_ip = 11\n",
        "test.toml:4: server.max_connections_per_ip: must not exceed max_connections (10)"},
   };

@@ -3,6 +3,8 @@
 // A writer that polls for work (busy_poll) still writes what comes while it
 // polls and after, and stops at once when the store closes; it polls after
 // a group of events, but sleeps at once after a group of outcomes only.
+// A writer that gathers outcomes (outcome_delay) writes them in one group,
+// and ends the wait at once for an event, for a full group, or to stop.
 #include "storage/store.hpp"
 
 #include "tests/unit/store_test_fixture.hpp"
@@ -186,6 +188,106 @@ TEST_F(StoreBusyPollTest, TheWriterPollsAfterEventsButNotAfterOutcomesOnly) {
   ASSERT_EQ(result.wait_for(5s), std::future_status::ready);
   EXPECT_FALSE(result.get());
   EXPECT_LE(writer_ticks_over_half_a_second(), 1) << "the writer polled after an outcome";
+}
+
+class StoreOutcomeDelayTest : public StoreWriteQueueTest {
+ protected:
+  void SetUp() override {
+    StoreWriteQueueTest::SetUp();
+    options_.max_write_queue = 65536;
+    options_.outcome_delay = std::chrono::microseconds(30s);  // far longer than the test
+    options_.event_types = false;  // no catalog write between the groups
+  }
+
+  // mark_delivered() of `id` without waiting; the future holds its result.
+  void deliver(Store& store, const std::string& id, std::vector<std::future<error_code>>& done) {
+    auto p = std::make_shared<std::promise<error_code>>();
+    done.push_back(p->get_future());
+    ASSERT_FALSE(store.mark_delivered(id, kNow + 10, make_attempt(1),
+                                      [p](error_code e) { p->set_value(e); }));
+  }
+
+  static void expect_written(std::vector<std::future<error_code>>& done) {
+    for (auto& d : done) {
+      ASSERT_EQ(d.wait_for(5s), std::future_status::ready);
+      EXPECT_FALSE(d.get());
+    }
+    done.clear();
+  }
+
+  // Makes the writer write deliveries id.from .. id.from+3 as one group of
+  // outcomes only (they queue while it is held), as a draining backlog's
+  // stream does: the writer then gathers the next group.
+  void stream(Store& store, const std::string& id, int from) {
+    hold_writer(store);
+    std::vector<std::future<error_code>> done;
+    for (int i = from; i < from + static_cast<int>(kOutcomeStreamUnits); ++i)
+      deliver(store, id + "." + std::to_string(i), done);
+    release();
+    expect_written(done);
+  }
+};
+
+TEST_F(StoreOutcomeDelayTest, ALoneOutcomeIsWrittenAtOnce) {
+  std::unique_ptr<Store> store = open();
+  const std::string id = ulids_.next(kNow);
+  ASSERT_FALSE(submit_and_wait(*store, {make_record(id, kNow, 1)}));
+  std::vector<std::future<error_code>> done;
+  deliver(*store, id + ".0", done);
+  expect_written(done);  // within 5 s: not held for the 30 s
+}
+
+TEST_F(StoreOutcomeDelayTest, StreamedOutcomesWaitForAnEventAndShareItsWrite) {
+  std::unique_ptr<Store> store = open();
+  const std::string first = ulids_.next(kNow);
+  ASSERT_FALSE(submit_and_wait(*store, {make_record(first, kNow, 7)}));
+  stream(*store, first, 0);
+  const std::uint64_t writes = store->stats().writes;
+  std::vector<std::future<error_code>> done;
+  deliver(*store, first + ".4", done);
+  deliver(*store, first + ".5", done);
+  // The outcomes gather (for 30 s) until the event comes; all in one write.
+  const std::string second = ulids_.next(kNow);
+  ASSERT_FALSE(submit_and_wait(*store, {make_record(second, kNow, 1)}));
+  expect_written(done);
+  EXPECT_EQ(store->stats().writes, writes + 1);
+  EXPECT_EQ(store->get_delivery(first + ".4")->value().state, DeliveryState::delivered);
+  EXPECT_EQ(store->get_delivery(first + ".5")->value().state, DeliveryState::delivered);
+  EXPECT_EQ(store->get_delivery(first + ".6")->value().state, DeliveryState::pending);
+}
+
+TEST_F(StoreOutcomeDelayTest, AFullGroupOfOutcomesIsWrittenWithoutWaiting) {
+  std::unique_ptr<Store> store = open();
+  const std::string id = ulids_.next(kNow);
+  const int n = static_cast<int>(kOutcomeGroupUnits);
+  ASSERT_FALSE(submit_and_wait(*store, {make_record(id, kNow, n + 4)}));
+  stream(*store, id, 0);
+  std::vector<std::future<error_code>> done;
+  for (int i = 4; i < n + 4; ++i) deliver(*store, id + "." + std::to_string(i), done);
+  expect_written(done);  // within 5 s: the full group did not wait
+}
+
+TEST_F(StoreOutcomeDelayTest, ShortDelayEndsOnItsOwnAndClosingEndsALongOne) {
+  options_.outcome_delay = std::chrono::microseconds(20ms);
+  std::unique_ptr<Store> store = open();
+  const std::string id = ulids_.next(kNow);
+  ASSERT_FALSE(submit_and_wait(*store, {make_record(id, kNow, 10)}));
+  stream(*store, id, 0);
+  std::vector<std::future<error_code>> done;
+  deliver(*store, id + ".4", done);
+  expect_written(done);
+  store.reset();
+
+  options_.outcome_delay = std::chrono::microseconds(30s);
+  store = open();
+  stream(*store, id, 5);
+  deliver(*store, id + ".9", done);
+  // Closing writes the gathered outcome and joins the writer long before 30 s.
+  auto closed = std::async(std::launch::async, [&store] { store.reset(); });
+  ASSERT_EQ(closed.wait_for(10s), std::future_status::ready);
+  expect_written(done);
+  store = open();
+  EXPECT_EQ(store->get_delivery(id + ".9")->value().state, DeliveryState::delivered);
 }
 
 }  // namespace
