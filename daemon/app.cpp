@@ -286,11 +286,10 @@ bool App::Impl::start_delivery() {
   popts.destinations.deny = config->delivery.deny_destinations;
   // API subscriptions reach public addresses only, and these ranges.
   popts.destinations.allow = config->admin.allow_destinations;
-  // Outbound connections run on the io threads other than the main one
-  // (which runs the scheduler), by origin; with one thread, on it.
-  auto pool_executors = io_executors();
-  if (pool_executors.size() > 1) pool_executors.erase(pool_executors.begin());
-  pool = std::make_unique<ConnPool>(std::move(pool_executors), popts);
+  // Outbound connections run on every io thread, by origin, the main one
+  // (which runs the scheduler) first: the first origin's exchanges then need
+  // no hop between threads (ConnPool's placement).
+  pool = std::make_unique<ConnPool>(io_executors(), popts);
   scheduler = std::make_unique<DeliveryScheduler>(ioc, *store, *pool, config);
   scheduler->set_task_group(&tasks);
   scheduler->set_reader(reader.get());

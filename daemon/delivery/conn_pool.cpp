@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <compare>
 #include <functional>
@@ -351,11 +352,18 @@ ConnPool::ConnPool(net::io_context& ioc, PoolOptions options)
 
 ConnPool::~ConnPool() = default;
 
-ConnPool::Impl& ConnPool::shard_for(const TargetUrl& url) const {
+ConnPool::Impl& ConnPool::shard_for(const TargetUrl& url) {
   if (shards_.size() == 1) return *shards_.front();
-  std::size_t h = std::hash<std::string>{}(url.host);
-  h ^= (static_cast<std::size_t>(url.port) << 1) ^ static_cast<std::size_t>(url.tls);
-  return *shards_[h % shards_.size()];
+  std::string key = origin_name(url);
+  std::lock_guard lock(placed_mu_);
+  if (auto it = placed_.find(key); it != placed_.end()) return *shards_[it->second];
+  if (placed_.size() >= kMaxPlaced) return *shards_[std::hash<std::string>{}(key) % shards_.size()];
+  if (placed_per_shard_.empty()) placed_per_shard_.resize(shards_.size());
+  auto fewest = std::min_element(placed_per_shard_.begin(), placed_per_shard_.end());
+  const auto index = static_cast<std::size_t>(fewest - placed_per_shard_.begin());
+  ++*fewest;
+  placed_.emplace(std::move(key), index);
+  return *shards_[index];
 }
 
 net::awaitable<PostResult> ConnPool::post(const TargetUrl& url, const TlsClientConfig* tls,

@@ -11,8 +11,11 @@
 // certificate and key (mTLS). One ssl::context per distinct TLS settings.
 //
 // Threads: the pool has one shard per io thread it is given; each origin
-// belongs to one shard (by a hash of scheme, host and port) and its
-// connections, TLS streams and exchanges run on that shard's executor only.
+// (scheme, host and port) belongs to one shard, and its connections, TLS
+// streams and exchanges run on that shard's executor only. An origin is
+// placed on first use on the shard with the fewest origins, the first
+// executor on a tie (App gives the scheduler's own first: an attempt to the
+// only origin then needs no thread hop); past kMaxPlaced origins, by a hash.
 // post() may be awaited on any executor: the exchange is spawned onto the
 // origin's shard and the caller resumes on its own executor. stats() and
 // open_per_origin() may be called from any thread. Lifetime: outlives every
@@ -28,7 +31,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -91,9 +96,16 @@ class ConnPool {
 
   struct Impl;
 
+  // Origins remembered with their shard; later ones are placed by a hash
+  // (about 100 bytes each).
+  static constexpr std::size_t kMaxPlaced = 16384;
+
  private:
-  Impl& shard_for(const TargetUrl& url) const;
+  Impl& shard_for(const TargetUrl& url);
   std::vector<std::unique_ptr<Impl>> shards_;
+  std::mutex placed_mu_;
+  std::unordered_map<std::string, std::size_t> placed_;  // origin -> shard; under placed_mu_
+  std::vector<std::size_t> placed_per_shard_;            // under placed_mu_
 };
 
 }  // namespace hookd::daemon

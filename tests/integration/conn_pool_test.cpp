@@ -334,5 +334,59 @@ TEST_F(ConnPoolTest, HeaderTooLongToEncodeIsRefusedWithoutConnecting) {
   EXPECT_EQ(sink.connections_accepted(), 0u);
 }
 
+// Each origin goes to the shard with the fewest origins, the first executor
+// on a tie: the first and third origins here run on the test's own
+// io_context, the second on `other`, which runs only once the others are done.
+TEST_F(ConnPoolTest, OriginsArePlacedOnTheShardWithTheFewestFirstExecutorFirst) {
+  SinkServer a, b, c;
+  net::io_context other(1);
+  auto pool = std::make_unique<ConnPool>(
+      std::vector<net::any_io_executor>{ioc_->get_executor(), other.get_executor()}, PoolOptions{});
+  PostResult ra, rb, rc;
+  bool done_a = false, done_b = false, done_c = false;
+  auto spawn = [&](SinkServer& sink, PostResult& out, bool& done) {
+    auto url = url_for(sink);
+    net::co_spawn(*ioc_, post_into(*pool, url, std::nullopt, request_for(url), 5s, out),
+                  [&done](std::exception_ptr) { done = true; });
+  };
+  spawn(a, ra, done_a);  // started in this order when ioc_ runs
+  spawn(b, rb, done_b);
+  spawn(c, rc, done_c);
+  auto run_until = [&](auto ready) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!ready() && std::chrono::steady_clock::now() < deadline) {
+      if (ioc_->stopped()) ioc_->restart();
+      ioc_->run_one_for(20ms);
+    }
+    return ready();
+  };
+  auto leak = [&] {
+    leaked_ = true;
+    (void)pool.release();
+  };
+  if (!run_until([&] { return done_a && done_c; })) {
+    leak();
+    FAIL() << "posts to the first and third origins did not finish on the first executor";
+  }
+  EXPECT_EQ(ra.status, 204) << why(ra);
+  EXPECT_EQ(rc.status, 204) << why(rc);
+  EXPECT_FALSE(done_b);
+  EXPECT_EQ(b.connections_accepted(), 0u);  // its shard has not run
+
+  auto work = net::make_work_guard(other);
+  std::thread runner([&] { other.run(); });
+  const bool b_done = run_until([&] { return done_b; });
+  work.reset();
+  other.stop();
+  runner.join();
+  if (!b_done) {
+    leak();
+    FAIL() << "the second origin's post did not finish once its shard ran";
+  }
+  EXPECT_EQ(rb.status, 204) << why(rb);
+  EXPECT_EQ(pool->stats().requests, 3u);
+  pool.reset();  // its sockets on `other` close before `other` goes
+}
+
 }  // namespace
 }  // namespace hookd::test
