@@ -247,14 +247,11 @@ net::awaitable<void> DeliveryScheduler::attempt(Token t) {
   } else {
     OutgoingRequest req = build_delivery_request(*event, d, number, *sc, url,
                                                  cfg->delivery.user_agent, started / 1000);
-    if (auto bad = unsafe_header(req)) {
-      res.error = delivery_errc::unsafe_header;
-      res.detail = "header " + *bad;
-      log::error("delivery.unsafe_header", {{"sub", sub_name}, {"delivery", id}, {"header", *bad}});
-    } else {
-      res = co_await pool_.post(url, sc->tls ? &*sc->tls : nullptr,
-                                sc->origin == SubscriptionOrigin::api, req, sc->timeout);
-    }
+    // The pool refuses a header with CR, LF or NUL (unsafe_header) before connecting.
+    res = co_await pool_.post(url, sc->tls ? &*sc->tls : nullptr,
+                              sc->origin == SubscriptionOrigin::api, req, sc->timeout);
+    if (res.error == delivery_errc::unsafe_header)
+      log::error("delivery.unsafe_header", {{"sub", sub_name}, {"delivery", id}, {"detail", res.detail}});
   }
   // Never sent: no later attempt could do better.
   const bool refused = res.error == delivery_errc::event_missing ||
