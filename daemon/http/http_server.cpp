@@ -91,6 +91,16 @@ bool is_quiet_close(const beast::error_code& ec) {
 // How long a refused request's unread body is drained before closing.
 constexpr std::chrono::milliseconds kLingerTime{1000};
 
+// Room in a connection's read buffer beyond header_limit: the longest chunk
+// line (size and extensions) or trailer section a request may send.
+constexpr std::size_t kChunkLineLimit = 64 * 1024;
+
+// An answer after which the connection closes, saying so.
+Response closing(Response res) {
+  res.keep_alive(false);
+  return res;
+}
+
 // A refused connection's whole answer, written once without waiting.
 constexpr std::string_view kTooManyBody = R"({"error":"too many connections; retry later"})";
 const std::string kTooManyConnections =
@@ -424,9 +434,14 @@ net::awaitable<void> HttpServer::run_tls(tcp::socket socket,
 
 template <class Stream>
 net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Session& self) {
-  beast::flat_buffer buffer;
-  auto& lowest = beast::get_lowest_layer(stream);
   HttpServerOptions opts = options();
+  // Bounded: body bytes move into the request as they are parsed, but a
+  // chunk line (with its extensions) and the trailer section are parsed
+  // only once whole in the buffer; past this the read fails with
+  // buffer_overflow instead of growing.
+  const std::size_t buffer_limit = opts.header_limit + kChunkLineLimit;
+  beast::flat_buffer buffer(buffer_limit);
+  auto& lowest = beast::get_lowest_layer(stream);
   // Plain TCP: what the socket takes now is written without a wait (an
   // answer is small and almost always fits); only the rest is awaited.
   constexpr bool kPlain = std::is_same_v<Stream, beast::tcp_stream>;
@@ -509,7 +524,10 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     };
     http::request_parser<http::string_body> parser;
     parser.header_limit(opts.header_limit);
-    parser.body_limit(opts.max_body);
+    // max_body is applied once the head is checked, so that a refusal on the
+    // head (401, 404) comes before a 413 for its Content-Length.
+    parser.body_limit(boost::none);
+    std::size_t head_fields = 0;  // fields after these are trailers
     beast::error_code ec;
     std::size_t n = 0;
     if (!parse_arrived(parser, false, ec)) {
@@ -518,6 +536,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     }
     if (!ec) {
       head_done = true;
+      head_fields = static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end()));
       if (head_check_) {
         if (auto refusal = head_check_(parser.get(), client)) {
           if (armed) deadline.cancel();
@@ -540,6 +559,17 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
           co_return;
         }
       }
+      if (auto length = parser.content_length(); length && *length > opts.max_body) {
+        if (armed) deadline.cancel();
+        auto wec = co_await send(closing(error_response(
+            http::status::payload_too_large,
+            "body larger than max_body (" + std::to_string(opts.max_body) + " bytes)")));
+        if constexpr (kPlain) {
+          if (!wec) co_await linger_close(stream, opts.max_body, kLingerTime);
+        }
+        co_return;
+      }
+      parser.body_limit(opts.max_body);  // chunked: checked chunk by chunk
       const bool expects_continue =
           !parser.is_done() && beast::iequals(parser.get()[http::field::expect], "100-continue");
       // A client that waits for 100 Continue sends no body before it.
@@ -555,27 +585,44 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     }
     if (armed) deadline.cancel();
     if (ec) {
+      // Refused for its size with bytes still coming: read a bounded amount
+      // on before closing, so that the client reads the answer, not a reset.
+      bool drain = false;
       if (timed_out) {
         if (!head_done) ++counters_.header_timeouts;
         log::debug("server.read_timeout", {{"client", client.address.to_string()},
                                            {"phase", head_done ? "body" : "header"}});
-        co_await send(error_response(http::status::request_timeout,
+        co_await send(closing(error_response(http::status::request_timeout,
                                      head_done ? "request not received within read_timeout"
-                                               : "request head not received within header_timeout"));
+                                               : "request head not received within header_timeout")));
       } else if (ec == http::error::body_limit) {
-        co_await send(error_response(http::status::payload_too_large,
-                                     "body larger than max_body (" +
-                                         std::to_string(opts.max_body) + " bytes)"));
-      } else if (ec == http::error::header_limit) {
-        co_await send(error_response(http::status::request_header_fields_too_large,
-                                     "request header too large"));
+        auto wec = co_await send(closing(error_response(
+            http::status::payload_too_large,
+            "body larger than max_body (" + std::to_string(opts.max_body) + " bytes)")));
+        drain = !wec;
+      } else if (ec == http::error::header_limit || (!head_done && ec == http::error::buffer_overflow)) {
+        co_await send(closing(error_response(http::status::request_header_fields_too_large,
+                                     "request header too large")));
+      } else if (ec == http::error::buffer_overflow) {
+        auto wec = co_await send(closing(error_response(
+            http::status::bad_request,
+            "chunk line or trailer section over " + std::to_string(kChunkLineLimit) + " bytes")));
+        drain = !wec;
       } else if (!is_quiet_close(ec) && ec.category() == make_error_code(http::error::bad_target).category()) {
-        co_await send(error_response(http::status::bad_request,
-                                     "malformed HTTP request: " + ec.message()));
+        co_await send(closing(error_response(http::status::bad_request,
+                                     "malformed HTTP request: " + ec.message())));
+      }
+      if constexpr (kPlain) {
+        if (drain) co_await linger_close(stream, opts.max_body, kLingerTime);
       }
       co_return;
     }
     Request req = parser.release();
+    // Trailer fields are dropped: every decision (source, authentication,
+    // type, idempotency key) is made on the head alone.
+    std::size_t field = 0;
+    for (auto it = req.begin(); it != req.end();)
+      it = field++ < head_fields ? std::next(it) : req.erase(it);
     bool keep_alive = req.keep_alive();
     Response res = co_await handler_(req, client);
     res.version(req.version());

@@ -240,6 +240,63 @@ TEST_F(HardeningTest, TokenlessAnnouncementOfAMegabyteIsRefusedBeforeItsBody) {
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 100 Continue")) << answer;
 }
 
+// Chunked bodies: trailer fields never override the head (the event below
+// keeps the key of its body, so its re-send is a duplicate), the connection
+// goes on after them, and chunk lines and trailer sections are bounded
+// (parsed only once whole, they would otherwise grow the read buffer).
+TEST_F(HardeningTest, ChunkedTrailersAreIgnoredAndChunkLinesAreBounded) {
+  start_with(base_config(db_path()));
+  const std::string body = R"({"specversion":"1.0","id":"tr-1","source":"/x","type":"dataset.made"})";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", body.size());
+  const std::string chunked_head =
+      "POST /event/ce HTTP/1.1\r\nHost: x\r\nContent-Type: application/cloudevents+json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  std::string answer = raw_exchange(
+      daemon_.port(),
+      chunked_head + size + "\r\n" + body +
+          "\r\n0\r\nce-specversion: 1.0\r\nce-id: trailer-id\r\nce-source: /t\r\n"
+          "ce-type: trailer.type\r\nIdempotency-Key: trailer-key\r\n\r\n"
+          "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      5s);
+  ASSERT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_NE(answer.find("\"accepted\":1"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("HTTP/1.1 200", 12), std::string::npos) << answer;  // /healthz after it
+  HttpClient c(daemon_.port());
+  auto again =
+      c.request("POST", "/event/ce", body, {{"Content-Type", "application/cloudevents+json"}});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(json::parse(again->body).at("duplicates").as_int64(), 1) << again->body;
+
+  // A chunk extension, and a trailer section, of 100 KiB: 400 with a close.
+  for (const std::string& tail :
+       {"10;ext=" + std::string(100 * 1024, 'a'),
+        "0\r\n" + [] {
+          std::string fields;
+          while (fields.size() < 100 * 1024) fields += "X-Pad: " + std::string(100, 'p') + "\r\n";
+          return fields;
+        }()}) {
+    answer = raw_exchange(daemon_.port(), chunked_head + tail, 5s);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer.substr(0, 200);
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer.substr(0, 200);
+    EXPECT_NE(answer.find("chunk line or trailer section"), std::string::npos)
+        << answer.substr(0, 200);
+  }
+  // A Content-Length over max_body: the head's own refusal comes first.
+  answer = raw_exchange(daemon_.port(),
+                        "POST /event/nosuch HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n", 5s);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 401")) << answer;
+  answer = raw_exchange(daemon_.port(),
+                        "POST /event/app HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 999999\r\n\r\n",
+                        5s);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  auto health = c.request("GET", "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
 TEST_F(HardeningTest, ConnectionCapsRefuseNewcomersWhileServingTheRest) {
   const std::string caps =
       "max_connections = 4\nmax_connections_per_ip = 3\nheader_timeout = \"5s\"\n";
