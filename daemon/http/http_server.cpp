@@ -1,4 +1,5 @@
 #include "daemon/http/http_server.hpp"
+#include "daemon/http/idle_watch.hpp"
 
 #include "core/text.hpp"
 #include "daemon/http/task_group.hpp"
@@ -101,6 +102,12 @@ Response closing(Response res) {
   return res;
 }
 
+Response body_too_large(std::uint64_t max_body) {
+  return closing(error_response(http::status::payload_too_large,
+                                "body larger than max_body (" + std::to_string(max_body) +
+                                    " bytes)"));
+}
+
 // A refused connection's whole answer, written once without waiting.
 constexpr std::string_view kTooManyBody = R"({"error":"too many connections; retry later"})";
 const std::string kTooManyConnections =
@@ -125,70 +132,6 @@ net::awaitable<void> linger_close(beast::tcp_stream& stream, std::uint64_t max_b
     dropped += n;
   }
 }
-
-// The wait for a request's first byte, on plain TCP. Its timer is re-armed
-// lazily: starting a wait only moves the deadline, and the timer, when it
-// goes off before that deadline, sleeps again until it; so a busy
-// keep-alive connection costs no timer operation per request. Past the
-// deadline of a wait still running it cancels the socket's read.
-class IdleWatch {
- public:
-  explicit IdleWatch(tcp::socket& socket)
-      : state_(std::make_shared<State>(socket)) {}
-  IdleWatch(const IdleWatch&) = delete;
-  IdleWatch& operator=(const IdleWatch&) = delete;
-  ~IdleWatch() {
-    state_->socket = nullptr;  // a handler still queued finds the session gone
-    state_->timer.cancel();
-  }
-
-  void start(std::chrono::steady_clock::time_point until) {
-    State& s = *state_;
-    s.until = until;
-    s.waiting = true;
-    s.fired = false;
-    if (s.armed && s.armed_at <= until) return;  // it wakes in time and sleeps again
-    arm(state_, until);
-  }
-  // Ends the wait; true when it ran out (the read was cancelled for it).
-  bool stop() {
-    state_->waiting = false;
-    return state_->fired;
-  }
-
- private:
-  struct State {
-    explicit State(tcp::socket& s) : socket(&s), timer(s.get_executor()) {}
-    tcp::socket* socket;
-    net::steady_timer timer;
-    std::chrono::steady_clock::time_point until{};
-    std::chrono::steady_clock::time_point armed_at{};
-    bool armed = false;
-    bool waiting = false;
-    bool fired = false;
-  };
-
-  static void arm(const std::shared_ptr<State>& state, std::chrono::steady_clock::time_point at) {
-    state->armed = true;
-    state->armed_at = at;
-    state->timer.expires_at(at);  // cancels an earlier wait, whose handler then does nothing
-    state->timer.async_wait([state, at](beast::error_code ec) {
-      State& s = *state;
-      if (ec || s.socket == nullptr || s.armed_at != at) return;  // cancelled, gone or re-armed
-      s.armed = false;
-      if (!s.waiting) return;  // the next wait arms it again
-      if (std::chrono::steady_clock::now() < s.until) {
-        arm(state, s.until);
-        return;
-      }
-      s.fired = true;
-      beast::error_code ignored;
-      s.socket->cancel(ignored);
-    });
-  }
-
-  std::shared_ptr<State> state_;
-};
 
 }  // namespace
 
@@ -527,7 +470,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     // max_body is applied once the head is checked, so that a refusal on the
     // head (401, 404) comes before a 413 for its Content-Length.
     parser.body_limit(boost::none);
-    std::size_t head_fields = 0;  // fields after these are trailers
+    std::size_t head_fields = 0;  // chunked: fields after these are trailers
     beast::error_code ec;
     std::size_t n = 0;
     if (!parse_arrived(parser, false, ec)) {
@@ -536,7 +479,8 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     }
     if (!ec) {
       head_done = true;
-      head_fields = static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end()));
+      if (parser.chunked())
+        head_fields = static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end()));
       if (head_check_) {
         if (auto refusal = head_check_(parser.get(), client)) {
           if (armed) deadline.cancel();
@@ -561,9 +505,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
       }
       if (auto length = parser.content_length(); length && *length > opts.max_body) {
         if (armed) deadline.cancel();
-        auto wec = co_await send(closing(error_response(
-            http::status::payload_too_large,
-            "body larger than max_body (" + std::to_string(opts.max_body) + " bytes)")));
+        auto wec = co_await send(body_too_large(opts.max_body));
         if constexpr (kPlain) {
           if (!wec) co_await linger_close(stream, opts.max_body, kLingerTime);
         }
@@ -596,9 +538,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
                                      head_done ? "request not received within read_timeout"
                                                : "request head not received within header_timeout")));
       } else if (ec == http::error::body_limit) {
-        auto wec = co_await send(closing(error_response(
-            http::status::payload_too_large,
-            "body larger than max_body (" + std::to_string(opts.max_body) + " bytes)")));
+        auto wec = co_await send(body_too_large(opts.max_body));
         drain = !wec;
       } else if (ec == http::error::header_limit || (!head_done && ec == http::error::buffer_overflow)) {
         co_await send(closing(error_response(http::status::request_header_fields_too_large,
@@ -620,9 +560,11 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     Request req = parser.release();
     // Trailer fields are dropped: every decision (source, authentication,
     // type, idempotency key) is made on the head alone.
-    std::size_t field = 0;
-    for (auto it = req.begin(); it != req.end();)
-      it = field++ < head_fields ? std::next(it) : req.erase(it);
+    if (head_fields > 0) {
+      std::size_t field = 0;
+      for (auto it = req.begin(); it != req.end();)
+        it = field++ < head_fields ? std::next(it) : req.erase(it);
+    }
     bool keep_alive = req.keep_alive();
     Response res = co_await handler_(req, client);
     res.version(req.version());
