@@ -1,5 +1,7 @@
 #include "core/text.hpp"
 
+#include <cctype>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -59,6 +61,15 @@ std::string to_valid_utf8(std::string_view s) {
       s.remove_prefix(n);
     }
   }
+  return out;
+}
+
+std::string media_type(std::string_view ct) {
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
+  while (!ct.empty() && (ct.front() == ' ' || ct.front() == '\t')) ct.remove_prefix(1);
+  std::string out(ct);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

@@ -34,6 +34,11 @@ std::string to_valid_utf8(std::string_view s);
 // UTF-8 sequence (the sequence that would be split is dropped whole).
 std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept;
 
+// The media type of a Content-Type value: "type/subtype" in lower case,
+// without parameters or surrounding blanks ("Application/JSON; charset=x"
+// is "application/json").
+std::string media_type(std::string_view content_type);
+
 // Why `value` is not a valid field of at most `max_bytes` ("contains a
 // control character", "longer than 256 bytes", "is not valid UTF-8"), or
 // nullopt when it is. Empty values are valid here; callers that require a

@@ -1,10 +1,21 @@
-// CloudEvents 1.0 over HTTP: structured mode (the body is the event, with
-// specversion, id, source and type) and binary mode (those attributes in
-// ce-* headers, the body is the data). One event per request.
+// CloudEvents 1.0 over HTTP (the HTTP protocol binding). The content mode is
+// chosen as the binding says: Content-Type application/cloudevents+json is
+// structured mode (the body is the event), application/cloudevents-batch+json
+// is batched mode (the body is an array of events), and otherwise ce-*
+// headers mean binary mode (the attributes in ce-* headers, the body is the
+// data). A CloudEvents source also reads a plain JSON body holding
+// "specversion" as structured mode.
+//
+// A binary-mode event is stored as its structured-mode equivalent, so that
+// a delivery carries its id, source, time, subject and extensions and not
+// the bare data alone.
 
 #include "core/formats/parsers_detail.hpp"
 
-#include <cctype>
+#include <boost/json/serialize.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include <algorithm>
 
 namespace hookd::detail {
 namespace json = boost::json;
@@ -12,28 +23,30 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kRequired[] = {"specversion", "id", "source", "type"};
+constexpr std::string_view kStructuredType = "application/cloudevents+json";
+constexpr std::string_view kBatchType = "application/cloudevents-batch+json";
 
-// True when the request's media type (parameters ignored, any case) is the
-// structured-mode one.
-bool is_structured_media_type(const std::optional<std::string>& content_type) {
-  if (!content_type) return false;
-  std::string_view ct = *content_type;
-  ct = ct.substr(0, ct.find(';'));
-  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
-  while (!ct.empty() && (ct.front() == ' ' || ct.front() == '\t')) ct.remove_prefix(1);
-  constexpr std::string_view kStructured = "application/cloudevents+json";
-  if (ct.size() != kStructured.size()) return false;
-  for (std::size_t i = 0; i < ct.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(ct[i])) != kStructured[i]) return false;
-  }
-  return true;
+// The one CloudEvents version hookd reads.
+constexpr std::string_view kSpecVersion = "1.0";
+
+// Attribute names are lower-case ASCII letters and digits (CloudEvents 1.0,
+// section "Attribute Naming Convention").
+bool is_attribute_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+         });
 }
 
 // `prefix` names where the attributes came from: "" for structured mode's
-// members, "ce-" for binary mode's headers.
-ParseOutcome one_event(Event ev, std::string_view prefix, std::string_view source,
-                       std::string_view id, std::string_view type, const std::string* time) {
+// members, "ce-" for binary mode's headers, "[i]." for a batch's members.
+ParseOutcome one_event(Event ev, std::string_view prefix, std::string_view specversion,
+                       std::string_view source, std::string_view id, std::string_view type,
+                       const std::string* time) {
   const std::string p(prefix);
+  if (specversion != kSpecVersion) {
+    return failure(ingest_errc::invalid_field,
+                   p + "specversion: must be \"1.0\" (hookd reads CloudEvents 1.0)");
+  }
   if (auto bad = invalid_field(p + "type", type, kMaxEventTypeBytes)) return std::move(*bad);
   if (auto bad = invalid_identifier(p + "id", id)) return std::move(*bad);
   if (auto bad = invalid_identifier(p + "source", source)) return std::move(*bad);
@@ -47,6 +60,16 @@ ParseOutcome one_event(Event ev, std::string_view prefix, std::string_view sourc
   return out;
 }
 
+// A header value as the binding writes it: percent-encoded where it is not
+// printable ASCII. A value that is not valid percent-encoding (a sender that
+// does not encode, and writes "100%") is taken as written.
+std::string decoded_header(std::string_view value) {
+  if (value.find('%') == std::string_view::npos) return std::string(value);
+  auto pct = boost::urls::make_pct_string_view(value);
+  if (!pct) return std::string(value);
+  return pct->decode();
+}
+
 ParseOutcome parse_binary(const SourceConfig& config, std::string_view raw,
                           const RequestMeta& meta) {
   for (std::string_view name : kRequired) {
@@ -56,44 +79,119 @@ ParseOutcome parse_binary(const SourceConfig& config, std::string_view raw,
                      "ce-" + std::string(name) + ": non-empty header required");
     }
   }
+  json::object env;
+  for (const auto& [name, raw_value] : meta.ce_headers) {
+    const std::string where = "ce-" + name;
+    if (!is_attribute_name(name)) {
+      return failure(ingest_errc::invalid_field,
+                     where + ": not a CloudEvents attribute name (lower-case a-z and 0-9)");
+    }
+    if (name == "data" || name == "datacontenttype") {
+      return failure(ingest_errc::invalid_field,
+                     where + ": in binary mode the body is the data and Content-Type its type");
+    }
+    if (env.contains(name)) return failure(ingest_errc::invalid_field, where + ": given twice");
+    std::string value = decoded_header(raw_value);
+    if (auto bad = invalid_field(where, value, kMaxAttributeBytes)) return std::move(*bad);
+    env[name] = std::move(value);
+  }
+  std::optional<std::string> time;
+  if (const json::string* t = string_member(env, "time")) time = std::string(*t);
+  const std::string specversion(*string_member(env, "specversion"));
+  const std::string source(*string_member(env, "source"));
+  const std::string id(*string_member(env, "id"));
+  const std::string type(*string_member(env, "type"));
+
+  // An empty body is an event without data.
+  if (!raw.empty()) {
+    std::string_view ct = meta.content_type ? std::string_view(*meta.content_type) : "";
+    if (auto bad = invalid_field("Content-Type", ct, kMaxAttributeBytes))
+      return std::move(*bad);
+    env["datacontenttype"] = ct.empty() ? std::string("application/json") : std::string(ct);
+  }
   Event ev = base_event(config, meta);
-  ev.body = std::string(raw);
-  ev.content_type = "application/json";
-  return one_event(std::move(ev), "ce-", *ce_header(meta, "source"), *ce_header(meta, "id"),
-                   *ce_header(meta, "type"), ce_header(meta, "time"));
+  ev.body = json::serialize(env);
+  // The data is one strict JSON value (the request passed the JSON checks);
+  // splicing its bytes in keeps them exact.
+  if (!raw.empty()) {
+    ev.body.pop_back();  // the closing '}'
+    ev.body.append(",\"data\":").append(raw).append("}");
+  }
+  ev.content_type = std::string(kStructuredType);
+  return one_event(std::move(ev), "ce-", specversion, source, id, type, time ? &*time : nullptr);
 }
 
 ParseOutcome parse_structured(const SourceConfig& config, const json::object& body,
-                              std::string_view raw, const RequestMeta& meta) {
+                              std::string body_bytes, std::string content_type,
+                              std::string_view prefix, const RequestMeta& meta) {
   for (std::string_view name : kRequired) {
     const json::string* v = string_member(body, name);
     if (!v || v->empty()) {
-      return failure(ingest_errc::missing_field, std::string(name) + ": non-empty string required");
+      return failure(ingest_errc::missing_field,
+                     std::string(prefix) + std::string(name) + ": non-empty string required");
     }
   }
   std::optional<std::string> time;
   if (const json::string* t = string_member(body, "time")) time = std::string(*t);
 
   Event ev = base_event(config, meta);
-  ev.body = std::string(raw);
-  ev.content_type = is_structured_media_type(meta.content_type) ? "application/cloudevents+json"
-                                                                : "application/json";
-  return one_event(std::move(ev), "", *string_member(body, "source"), *string_member(body, "id"),
+  ev.body = std::move(body_bytes);
+  ev.content_type = std::move(content_type);
+  return one_event(std::move(ev), prefix, *string_member(body, "specversion"),
+                   *string_member(body, "source"), *string_member(body, "id"),
                    *string_member(body, "type"), time ? &*time : nullptr);
+}
+
+ParseOutcome parse_batch(const SourceConfig& config, const json::value& body,
+                         const RequestMeta& meta) {
+  const json::array* events = body.if_array();
+  if (!events) {
+    return failure(ingest_errc::unknown_format,
+                   "a CloudEvents batch (application/cloudevents-batch+json) is a JSON array");
+  }
+  ParseOutcome out;
+  for (std::size_t i = 0; i < events->size(); ++i) {
+    const std::string prefix = "[" + std::to_string(i) + "].";
+    const json::object* obj = (*events)[i].if_object();
+    if (!obj) {
+      return failure(ingest_errc::unknown_format,
+                     "[" + std::to_string(i) + "]: a CloudEvent is a JSON object");
+    }
+    ParseOutcome one = parse_structured(config, *obj, json::serialize(*obj),
+                                        std::string(kStructuredType), prefix, meta);
+    if (!one.ok()) return one;
+    out.events.push_back(std::move(one.events[0]));
+  }
+  return out;
 }
 
 }  // namespace
 
+CloudEventsMode cloudevents_mode(const RequestMeta& meta) {
+  const std::string type = meta.content_type ? media_type(*meta.content_type) : std::string();
+  if (type == kStructuredType) return CloudEventsMode::structured;
+  if (type == kBatchType) return CloudEventsMode::batch;
+  if (ce_header(meta, "specversion")) return CloudEventsMode::binary;
+  return CloudEventsMode::none;
+}
+
 ParseOutcome parse_cloudevents(const SourceConfig& source, const json::value& body,
                                std::string_view raw, const RequestMeta& meta) {
-  if (ce_header(meta, "specversion")) return parse_binary(source, raw, meta);
+  const CloudEventsMode mode = cloudevents_mode(meta);
+  if (mode == CloudEventsMode::binary) return parse_binary(source, raw, meta);
+  if (mode == CloudEventsMode::batch) return parse_batch(source, body, meta);
   const json::object* obj = body.if_object();
-  if (!obj || !obj->contains("specversion")) {
+  if (!obj || (mode == CloudEventsMode::none && !obj->contains("specversion"))) {
     return failure(ingest_errc::unknown_format,
-                   "body is not a CloudEvent: no specversion member (structured mode) "
-                   "and no ce-specversion header (binary mode)");
+                   mode == CloudEventsMode::structured
+                       ? "a structured-mode CloudEvent is a JSON object"
+                       : "body is not a CloudEvent: no specversion member (structured mode) "
+                         "and no ce-specversion header (binary mode)");
   }
-  return parse_structured(source, *obj, raw, meta);
+  return parse_structured(source, *obj, std::string(raw),
+                          mode == CloudEventsMode::structured ? std::string(kStructuredType)
+                                                              : std::string("application/json"),
+                          "", meta);
 }
 
 }  // namespace hookd::detail

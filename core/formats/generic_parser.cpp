@@ -1,6 +1,7 @@
 // Generic JSON sources: any JSON body is one event. Its type comes from the
 // X-Event-Type header, else from the source's type_pointer, else "generic";
-// its key from the source's id_pointer, else the body hash.
+// its key from the source's id_pointer, else the hash of the body (and of
+// the X-Event-Type header's type, when it gives one).
 
 #include "core/formats/parsers_detail.hpp"
 
@@ -57,6 +58,12 @@ ParseOutcome parse_generic(const SourceConfig& source, const json::value& body,
       return failure(ingest_errc::missing_field,
                      source.id_pointer + ": non-empty string or integer required (id_pointer)");
     }
+  } else if (has_value(meta.event_type)) {
+    // The same body sent as two types is two events.
+    std::string keyed;
+    append_netstring(keyed, ev.type);
+    keyed.append(raw);
+    ev.idempotency_key = sha256_hex(keyed);
   } else {
     ev.idempotency_key = sha256_hex(raw);
   }

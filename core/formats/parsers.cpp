@@ -96,7 +96,7 @@ std::optional<json::value> parse_json(std::string_view body, std::string& messag
 }
 
 Format detect_format(const json::value& body, const RequestMeta& meta) {
-  if (detail::ce_header(meta, "specversion")) return Format::cloudevents;
+  if (detail::cloudevents_mode(meta) != detail::CloudEventsMode::none) return Format::cloudevents;
   const json::object* obj = body.if_object();
   if (!obj) return Format::generic;
   if (obj->contains("specversion")) return Format::cloudevents;
@@ -126,8 +126,13 @@ ParseOutcome parse_events(const SourceConfig& source, const json::value& body, s
     if (out.events.size() == 1) {
       out.events[0].idempotency_key = *meta.idempotency_key;
     } else {
+      // KEY#i stays within the identifier bound: a key too long for the
+      // suffix is replaced by its digest first.
+      std::string key = *meta.idempotency_key;
+      const std::string last = "#" + std::to_string(out.events.size() - 1);
+      if (key.size() + last.size() > kMaxIdBytes) key = "sha256:" + sha256_hex(key);
       for (std::size_t i = 0; i < out.events.size(); ++i) {
-        out.events[i].idempotency_key = *meta.idempotency_key + "#" + std::to_string(i);
+        out.events[i].idempotency_key = key + "#" + std::to_string(i);
       }
     }
   }

@@ -31,14 +31,18 @@ struct ParseOutcome {
 // "malformed JSON" prefix ("extra data at byte 8"), and returns nullopt.
 std::optional<boost::json::value> parse_json(std::string_view body, std::string& message);
 
-// The format a body is in: CloudEvents binary mode when meta.ce_headers has
-// specversion; structured CloudEvents when the object has "specversion";
+// The format a body is in: CloudEvents when the Content-Type is
+// application/cloudevents+json or application/cloudevents-batch+json, when
+// meta.ce_headers has specversion (binary mode), or when the object has
+// "specversion";
 // MinIO when it has a "Records" array; Opteryx when it has "event" and
 // "data" objects; otherwise generic.
 Format detect_format(const boost::json::value& body, const RequestMeta& meta);
 
 // Parses an already-parsed body of `source.format`. `raw` is the body's exact
-// bytes. Sets each event's source, format, type, time_ms, received_ms,
+// bytes, strict JSON that `body` is the parse of (CloudEvents binary mode
+// splices them into its envelope); only a binary-mode CloudEvent's may be
+// empty (no data), with `body` null. Sets each event's source, format, type, time_ms, received_ms,
 // idempotency_key, attrs, content_type and body; leaves id empty.
 ParseOutcome parse_events(const SourceConfig& source, const boost::json::value& body,
                           std::string_view raw, const RequestMeta& meta);

@@ -5,6 +5,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -18,9 +19,10 @@ namespace {
 // logs.
 constexpr std::size_t kMaxEchoedName = 64;
 
-// `name` as quoted in an answer and a log line: at most kMaxEchoedName bytes.
+// `name` as quoted in an answer and a log line: at most kMaxEchoedName bytes
+// of valid UTF-8.
 std::string echoed(std::string_view name) {
-  std::string shown(utf8_prefix(name, kMaxEchoedName));
+  std::string shown = to_valid_utf8(utf8_prefix(name, kMaxEchoedName));
   if (name.size() > kMaxEchoedName) shown += "...";
   return shown;
 }
@@ -47,16 +49,12 @@ bool allowed(const SourceConfig& source, const net::ip::address& addr) {
   return false;
 }
 
-bool is_json_content_type(std::string_view ct) {
-  auto semi = ct.find(';');
-  if (semi != std::string_view::npos) ct = ct.substr(0, semi);
-  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
-  while (!ct.empty() && (ct.front() == ' ' || ct.front() == '\t')) ct.remove_prefix(1);
+bool is_json_content_type(std::string_view content_type) {
+  const std::string ct = media_type(content_type);
   auto slash = ct.find('/');
-  if (slash == std::string_view::npos) return false;
-  auto sub = ct.substr(slash + 1);
-  return beast::iequals(sub, "json") ||
-         (sub.size() > 5 && beast::iequals(sub.substr(sub.size() - 5), "+json"));
+  if (slash == std::string::npos) return false;
+  std::string_view sub = std::string_view(ct).substr(slash + 1);
+  return sub == "json" || (sub.size() > 5 && sub.substr(sub.size() - 5) == "+json");
 }
 
 std::optional<std::string> header(const http::request_header<>& req, std::string_view name) {
@@ -219,48 +217,78 @@ IngestVerdict head_verdict(const Config& config, const http::request_header<>& h
   if (head.method() != http::verb::post) return refuse(http::status::method_not_allowed, "use POST");
   path_source = std::move(*named);
 
-  IngestVerdict bad;
-  meta = read_meta(head, received_ms, bad);
-  if (!bad.ok()) return bad;
+  // Who may send comes first: a sender that is not let in learns nothing
+  // about its headers.
   IngestVerdict who = attribute(config, head, path_source, client, nullptr, meta);
   if (!who.ok()) return who;
+  IngestVerdict bad;
+  meta = read_meta(head, received_ms, bad);
+  if (!bad.ok()) {
+    bad.source = who.source;
+    return bad;
+  }
   if (meta.content_type && !is_json_content_type(*meta.content_type))
     return refuse(http::status::unsupported_media_type,
                   "content type must be JSON, not '" +
                       echoed(*meta.content_type) + "'",
                   who.source);
+  // A compressed body would be read as bytes that are not JSON.
+  if (auto coding = header(head, "Content-Encoding"); coding && media_type(*coding) != "identity")
+    return refuse(http::status::unsupported_media_type,
+                  "Content-Encoding '" + echoed(*coding) +
+                      "' is not supported; send the body unencoded",
+                  who.source);
   return who;
 }
 
-// MinIO sends one record per request; more than `max` is refused before any
-// record is parsed.
+// MinIO sends one record per request; a MinIO body's Records or a
+// CloudEvents batch longer than `max` is refused before any record is
+// parsed.
 std::optional<IngestVerdict> too_many_records(const SourceConfig& source,
                                               const boost::json::value& body, std::uint32_t max) {
-  if (source.format != Format::minio) return std::nullopt;
-  const auto* obj = body.if_object();
-  const auto* records = obj ? obj->if_contains("Records") : nullptr;
+  const boost::json::value* records = nullptr;
+  std::string_view what;
+  if (source.format == Format::minio) {
+    const auto* obj = body.if_object();
+    records = obj ? obj->if_contains("Records") : nullptr;
+    what = "Records: ";
+  } else if (source.format == Format::cloudevents) {
+    records = &body;
+    what = "batch: ";
+  }
   if (!records || !records->is_array() || records->get_array().size() <= max) return std::nullopt;
   return refuse(http::status::bad_request,
-                "Records: " + std::to_string(records->get_array().size()) +
+                std::string(what) + std::to_string(records->get_array().size()) +
                     " records; at most " + std::to_string(max) +
                     " per request (server.max_records)",
                 &source);
 }
 
+// A binary-mode CloudEvent may have no data: its body is empty.
+bool is_event_without_data(const RequestMeta& meta, std::string_view body) {
+  if (!body.empty()) return false;
+  return std::any_of(meta.ce_headers.begin(), meta.ce_headers.end(),
+                     [](const auto& h) { return h.first == "specversion"; });
+}
+
 }  // namespace
 
 std::optional<std::string> event_path_source(std::string_view target) {
-  auto q = target.find('?');
-  if (q != std::string_view::npos) target = target.substr(0, q);
-  if (target == "/event" || target == "/event/") return std::string();
-  constexpr std::string_view kPrefix = "/event/";
-  if (target.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
-  auto rest = target.substr(kPrefix.size());
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return std::nullopt;
+  // Decoded segments: /event/c%65 names the source "ce".
+  const auto segments = parsed->segments();
+  // At most /event/NAME/event/: more segments name no event path.
+  if (segments.empty() || segments.size() > 4) return std::nullopt;
+  std::vector<std::string> parts(segments.begin(), segments.end());
+  if (parts.size() > 1 && parts.back().empty()) parts.pop_back();  // a trailing slash
+  if (parts.front() != "event") return std::nullopt;
+  if (parts.size() == 1) return std::string();
   // Opteryx posts to https://DOMAIN/event; a domain "host/event/NAME" thus
   // yields /event/NAME/event.
-  if (rest.size() > 6 && rest.substr(rest.size() - 6) == "/event") rest.remove_suffix(6);
-  if (rest.empty() || rest.find('/') != std::string_view::npos) return std::nullopt;
-  return std::string(rest);
+  if (parts.size() == 3 && parts[2] == "event") parts.pop_back();
+  if (parts.size() != 2 || parts[1].empty()) return std::nullopt;
+  return std::move(parts[1]);
 }
 
 IngestVerdict check_ingest_head(const Config& config, const http::request_header<>& head,
@@ -277,7 +305,12 @@ IngestVerdict prepare_ingest(const Config& config, const Request& req,
   IngestVerdict who = head_verdict(config, req, client, received_ms, meta, path_source);
   if (!who.ok() || who.not_ingest) return who;
   std::string message;
-  auto body = parse_json(req.body(), message);
+  std::optional<boost::json::value> body;
+  if (is_event_without_data(meta, req.body())) {
+    body.emplace();  // null
+  } else {
+    body = parse_json(req.body(), message);
+  }
   if (!body) return refuse(http::status::bad_request, "malformed JSON: " + message, who.source);
   if (!who.source) {
     who = attribute(config, req, path_source, client, &*body, meta);

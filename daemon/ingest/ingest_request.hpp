@@ -48,7 +48,8 @@ IngestVerdict prepare_ingest(const Config& config, const Request& req,
                              const boost::asio::ip::address& client, std::int64_t received_ms);
 
 // The source name a request path names: "" for /event, "NAME" for
-// /event/NAME and /event/NAME/event; nullopt for any other path.
+// /event/NAME and /event/NAME/event (a trailing slash allowed, segments
+// percent-decoded); nullopt for any other path.
 std::optional<std::string> event_path_source(std::string_view target);
 
 }  // namespace hookd::daemon

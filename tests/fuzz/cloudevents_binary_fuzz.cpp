@@ -36,13 +36,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (lower.substr(0, 3) != "ce-") continue;
     meta.ce_headers.emplace_back(lower.substr(3), std::string(value));
   }
-  const std::string_view raw = in.rest();
   const SourceConfig source = fuzz::make_source(Format::cloudevents);
 
   std::string message;
-  auto parsed = parse_json(raw, message);
-  // Binary mode never looks at the data; a body that is not JSON still tests
-  // the headers (the ingest path would have answered 400 before).
+  auto parsed = parse_json(in.rest(), message);
+  // The ingest path answers 400 to data that is not JSON before parsing; such
+  // an input still tests the headers, as an event without data.
+  const std::string_view raw = parsed ? in.rest() : std::string_view();
   const boost::json::value body = parsed ? *parsed : boost::json::value();
   ParseOutcome out = parse_events(source, body, raw, meta);
   fuzz::check_outcome(source, meta, raw, out);
@@ -58,16 +58,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!complete) FUZZ_CHECK(out.error == ingest_errc::missing_field);
   if (complete && !out.ok()) FUZZ_CHECK(out.error == ingest_errc::invalid_field);
   if (!out.ok()) return 0;
-  FUZZ_CHECK(!identifier_problem(*first_header(meta, "id")));
-  FUZZ_CHECK(!identifier_problem(*first_header(meta, "source")));
-  const Event& ev = out.events.front();
   FUZZ_CHECK(out.events.size() == 1);
-  FUZZ_CHECK(ev.type == *first_header(meta, "type"));
-  FUZZ_CHECK(ev.idempotency_key ==
-             *first_header(meta, "source") + "\n" + *first_header(meta, "id"));
-  FUZZ_CHECK(ev.content_type == "application/json");
+  const Event& ev = out.events.front();
+  // Stored as the structured-mode envelope: every attribute, decoded, and
+  // the data spliced in.
+  FUZZ_CHECK(ev.content_type == "application/cloudevents+json");
+  auto envelope = parse_json(ev.body, message);
+  FUZZ_CHECK(envelope && envelope->is_object());
+  const auto& env = envelope->as_object();
+  auto attr = [&](const char* name) { return std::string(env.at(name).as_string()); };
+  FUZZ_CHECK(attr("specversion") == "1.0");
+  FUZZ_CHECK(!identifier_problem(attr("id")));
+  FUZZ_CHECK(!identifier_problem(attr("source")));
+  FUZZ_CHECK(ev.type == attr("type"));
+  FUZZ_CHECK(ev.idempotency_key == attr("source") + "\n" + attr("id"));
+  for (const auto& [name, value] : meta.ce_headers) {
+    FUZZ_CHECK(env.contains(name));
+    // Only percent-encoding changes a value.
+    if (value.find('%') == std::string::npos) FUZZ_CHECK(attr(name.c_str()) == value);
+  }
+  FUZZ_CHECK(env.contains("data") == !raw.empty());
+  if (!raw.empty()) FUZZ_CHECK(fuzz::same_json(env.at("data"), body));
   const std::string* time = first_header(meta, "time");
   FUZZ_CHECK(ev.time_ms ==
-             (time ? fuzz::event_time(*time) : fuzz::kReceivedMs));
+             (time ? fuzz::event_time(attr("time")) : fuzz::kReceivedMs));
   return 0;
 }

@@ -50,7 +50,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(ev.type == "generic");
   }
   if (!meta.idempotency_key) {
-    if (source.id_pointer.empty()) {
+    if (source.id_pointer.empty() && meta.event_type && !meta.event_type->empty()) {
+      std::string keyed;
+      detail::append_netstring(keyed, *meta.event_type);
+      FUZZ_CHECK(ev.idempotency_key == sha256_hex(keyed.append(raw)));
+    } else if (source.id_pointer.empty()) {
       FUZZ_CHECK(ev.idempotency_key == sha256_hex(raw));
     } else {
       const auto* v = at_pointer(*body, source.id_pointer);

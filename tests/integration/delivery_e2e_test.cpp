@@ -3,8 +3,10 @@
 #include "core/errors.hpp"
 #include "tests/integration/delivery_fixture.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
+#include <map>
 #include <set>
 #include <thread>
 
@@ -67,6 +69,55 @@ TEST_F(DeliveryTest, MinioAndOpteryxSamplesArriveByteForByteAndSigned) {
             expected_signature(kSecret2, o.header("webhook-id"), o.header("webhook-timestamp"), o.body));
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(objects.request_count(), 1u) << "delivered once, not again";
+}
+
+TEST_F(DeliveryTest, CloudEventsInEachContentModeArriveWithTheirAttributes) {
+  SinkServer sink;
+  start_with(delivery_config(db_path(), "\n[[source]]\nname = \"ce\"\nformat = \"cloudevents\"\n" +
+                                            sink_sub("ce", http_url(sink), "\"ce.*\"")));
+  HttpClient c(daemon_.port());
+  const std::string batch =
+      R"([{"specversion":"1.0","id":"b-1","source":"/s","type":"ce.one","data":{"n":1}},)"
+      R"({"specversion":"1.0","id":"b-2","source":"/s","type":"ce.two"}])";
+  auto b = c.request("POST", "/event", batch,
+                     {{"Content-Type", "application/cloudevents-batch+json"}});
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->status, 200) << b->body;
+  EXPECT_EQ(json::parse(b->body).at("accepted"), 2);
+  auto bin = c.request("POST", "/event", R"({"n":3})",
+                       {{"Content-Type", "application/json"},
+                        {"ce-specversion", "1.0"},
+                        {"ce-id", "bin-1"},
+                        {"ce-source", "/s"},
+                        {"ce-type", "ce.three"},
+                        {"ce-subject", "caf%C3%A9"}});
+  auto empty = c.request("POST", "/event", "",
+                         {{"ce-specversion", "1.0"},
+                          {"ce-id", "bin-2"},
+                          {"ce-source", "/s"},
+                          {"ce-type", "ce.four"}});
+  ASSERT_TRUE(bin && empty);
+  ASSERT_EQ(bin->status, 200) << bin->body;
+  ASSERT_EQ(empty->status, 200) << empty->body;
+  auto old = c.request("POST", "/event", R"({"specversion":"0.3","id":"o","source":"/s","type":"ce.x"})",
+                       {{"Content-Type", "application/cloudevents+json"}});
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->status, 400) << old->body;
+
+  ASSERT_TRUE(sink.wait_for_requests(4, 10s));
+  std::map<std::string, json::object> by_id;
+  for (const auto& r : sink.requests()) {
+    EXPECT_EQ(r.header("content-type"), "application/cloudevents+json");
+    json::object o = json::parse(r.body).as_object();
+    by_id[std::string(o.at("id").as_string())] = o;
+  }
+  ASSERT_EQ(by_id.size(), 4u);
+  EXPECT_EQ(by_id["b-1"].at("data").at("n"), 1);
+  EXPECT_EQ(by_id["b-2"].at("type"), "ce.two");
+  EXPECT_EQ(by_id["bin-1"].at("subject"), "caf\u00e9");
+  EXPECT_EQ(by_id["bin-1"].at("data").at("n"), 3);
+  EXPECT_EQ(by_id["bin-1"].at("datacontenttype"), "application/json");
+  EXPECT_FALSE(by_id["bin-2"].contains("data"));
 }
 
 TEST_F(DeliveryTest, FailingSinkIsRetriedWithTheSameIdAndAttemptsAreRecorded) {

@@ -67,6 +67,17 @@ TEST(GenericParserTest, IdempotencyKeyHeaderMakesIdPointerUnneeded) {
   EXPECT_EQ(parse_one(generic("", "/id"), kBody, meta).idempotency_key, "hdr-1");
 }
 
+TEST(GenericParserTest, BodyHashKeyIncludesTheHeaderType) {
+  RequestMeta created = test::make_meta();
+  created.event_type = "app.created";
+  RequestMeta deleted = test::make_meta();
+  deleted.event_type = "app.deleted";
+  const std::string a = parse_one(generic(), kBody, created).idempotency_key;
+  EXPECT_NE(a, parse_one(generic(), kBody, deleted).idempotency_key);
+  EXPECT_EQ(a, parse_one(generic(), kBody, created).idempotency_key);
+  EXPECT_EQ(parse_one(generic(), kBody).idempotency_key, sha256_hex(kBody));
+}
+
 TEST(GenericParserTest, AnyJsonValueIsAnEvent) {
   EXPECT_EQ(parse_one(generic(), "[1,2,3]").type, "generic");
   EXPECT_EQ(parse_one(generic("/0"), R"(["first", 2])").type, "first");

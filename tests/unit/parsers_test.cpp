@@ -1,9 +1,15 @@
 #include "tests/unit/parser_test_support.hpp"
 
+#include "core/text.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 namespace hookd {
 namespace {
+namespace json = boost::json;
 using test::parse;
 using test::read_data_file;
 
@@ -118,6 +124,33 @@ TEST(DetectFormatTest, CeSpecversionHeaderMeansBinaryCloudEvents) {
   meta.ce_headers = {{"specversion", "1.0"}};
   EXPECT_EQ(detect_format(*json_of(read_data_file("minio/01-put-small.json")), meta),
             Format::cloudevents);
+}
+
+TEST(DetectFormatTest, CloudEventsMediaTypesMeanCloudEvents) {
+  RequestMeta meta = test::make_meta();
+  meta.content_type = "application/cloudevents-batch+json";
+  EXPECT_EQ(detect_format(*json_of("[]"), meta), Format::cloudevents);
+  meta.content_type = "Application/CloudEvents+JSON; charset=utf-8";
+  EXPECT_EQ(detect_format(*json_of(R"({"id":"1"})"), meta), Format::cloudevents);
+}
+
+TEST(ParseEventsTest, LongSenderKeyOfSeveralRecordsStaysWithinTheIdBound) {
+  const std::string body = read_data_file("minio/01-put-small.json");
+  json::value doc = *json_of(body);
+  auto& records = doc.as_object()["Records"].as_array();
+  records.push_back(records[0]);
+  const std::string two = json::serialize(doc);
+  RequestMeta meta = test::make_meta();
+  meta.idempotency_key = std::string(kMaxIdBytes, 'k');
+  ParseOutcome out = parse(test::make_source("minio", Format::minio), two, meta);
+  ASSERT_TRUE(out.ok()) << out.message;
+  ASSERT_EQ(out.events.size(), 2u);
+  for (const Event& ev : out.events) EXPECT_LE(ev.idempotency_key.size(), kMaxIdBytes);
+  EXPECT_NE(out.events[0].idempotency_key, out.events[1].idempotency_key);
+  meta.idempotency_key = "short";
+  out = parse(test::make_source("minio", Format::minio), two, meta);
+  ASSERT_TRUE(out.ok()) << out.message;
+  EXPECT_EQ(out.events[1].idempotency_key, "short#1");
 }
 
 TEST(ParseEventsTest, UsesTheSourceFormatNotTheBodyShape) {
