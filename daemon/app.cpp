@@ -261,6 +261,8 @@ bool App::Impl::open_listeners() {
   server->set_head_check([handler](const http::request_header<>& head, const ClientInfo& c) {
     return handler->check_head(head, c);
   });
+  server->set_refusal_hook([handler](http::status status, std::string_view reason,
+                                     const ClientInfo& c) { handler->http_refusal(status, reason, c); });
   for (const auto& addr : config->server.listen)
     if (!open_listener(addr, tls != nullptr)) return false;
   server->start();

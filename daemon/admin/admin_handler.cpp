@@ -94,9 +94,12 @@ net::awaitable<Response> AdminHandler::open_endpoint(std::string path, const Req
 
 std::optional<Response> AdminHandler::check_head(const http::request_header<>& head,
                                                  const ClientInfo& client) const {
-  // Only /v1 needs the token; a request without it is answered before its body.
+  // Only /v1 needs the token; a request without it is answered before its
+  // body. The first segment is compared decoded, as the router reads it
+  // (/%761/events is /v1/events); a target that does not parse is checked.
   std::string_view target(head.target().data(), head.target().size());
-  if (target != "/v1" && !target.starts_with("/v1/") && !target.starts_with("/v1?"))
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (parsed && (parsed->segments().empty() || parsed->segments().front() != "v1"))
     return std::nullopt;
   return authorize(head, client);
 }

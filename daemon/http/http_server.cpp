@@ -96,6 +96,47 @@ constexpr std::chrono::milliseconds kLingerTime{1000};
 // line (size and extensions) or trailer section a request may send.
 constexpr std::size_t kChunkLineLimit = 64 * 1024;
 
+// Empty lines a client may send before a request line (RFC 9112 section
+// 2.2 says to ignore at least one); more is a 400.
+constexpr std::size_t kMaxLeadingNewlines = 8;
+
+// Consumes the CR and LF bytes at the front of `buffer`; how many.
+std::size_t consume_leading_newlines(beast::flat_buffer& buffer) {
+  const auto* p = static_cast<const char*>(buffer.data().data());
+  std::size_t n = 0;
+  while (n < buffer.size() && (p[n] == '\r' || p[n] == '\n')) ++n;
+  buffer.consume(n);
+  return n;
+}
+
+// What the HTTP layer refuses in a parsed head, whatever the listener: a
+// repeated Host (RFC 9112 section 3.2), a transfer coding other than chunked
+// (501, RFC 9112 section 6.1) and an expectation other than 100-continue
+// (417, RFC 9110 section 10.1.1).
+std::optional<std::pair<http::status, std::string_view>> protocol_problem(
+    const http::request_header<>& head) {
+  if (head.count(http::field::host) > 1) {
+    return std::pair{http::status::bad_request, std::string_view("more than one Host header")};
+  }
+  if (head.count(http::field::transfer_encoding) > 0) {
+    const auto te = head[http::field::transfer_encoding];
+    std::string_view v(te.data(), te.size());
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (head.count(http::field::transfer_encoding) > 1 || !beast::iequals(v, "chunked")) {
+      return std::pair{http::status::not_implemented,
+                       std::string_view("only the chunked transfer coding is supported")};
+    }
+  }
+  if (head.count(http::field::expect) > 0 &&
+      (head.count(http::field::expect) > 1 ||
+       !beast::iequals(head[http::field::expect], "100-continue"))) {
+    return std::pair{http::status::expectation_failed,
+                     std::string_view("only Expect: 100-continue is supported")};
+  }
+  return std::nullopt;
+}
+
 // An answer after which the connection closes, saying so.
 Response closing(Response res) {
   res.keep_alive(false);
@@ -417,7 +458,14 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
   };
   std::optional<IdleWatch> idle;  // plain TCP only; TLS waits on the stream's timer
   if constexpr (kPlain) idle.emplace(lowest.socket());
+  // An answer the HTTP layer gives itself (not the handler's): counted by
+  // the refusal hook, then the connection closes.
+  auto refuse = [&](http::status status, std::string_view reason) {
+    if (refusal_hook_) refusal_hook_(status, reason, client);
+    return send(closing(error_response(status, reason)));
+  };
   bool first = true;
+  std::size_t leading_newlines = 0;
   while (!stopping_) {
     opts = options();  // a reload applies from the next request
     if (buffer.size() == 0) {
@@ -445,25 +493,44 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     first = false;
     self.idle = false;
     lowest.expires_never();
+    if (std::size_t skipped = consume_leading_newlines(buffer)) {
+      leading_newlines += skipped;
+      if (leading_newlines > kMaxLeadingNewlines) {
+        co_await refuse(http::status::bad_request, "empty lines instead of a request");
+        co_return;
+      }
+      if (buffer.size() == 0) continue;
+    }
     // The head must arrive within header_timeout and the whole request within
     // read_timeout; on expiry the read is cancelled (not the socket closed)
     // so that a 408 can still be sent.
     const auto started = std::chrono::steady_clock::now();
-    bool timed_out = false;
     bool head_done = false;
     // Armed only when a wait is needed: a request that has arrived whole
-    // is parsed without one.
+    // is parsed without one. The handler's state is shared and disarmed
+    // with the timer, so that a handler already queued when the read
+    // completed touches nothing: not this request's result, not the next
+    // request's read, not a stream that has gone.
+    struct Deadline {
+      bool live = true;
+      bool fired = false;
+    };
     net::steady_timer deadline(lowest.get_executor());
-    bool armed = false;
+    std::shared_ptr<Deadline> watch;
     auto arm = [&](std::chrono::steady_clock::time_point at) {
-      armed = true;
+      watch = std::make_shared<Deadline>();
       deadline.expires_at(at);
-      deadline.async_wait([&lowest, &timed_out](beast::error_code ec) {
-        if (ec) return;
-        timed_out = true;
+      deadline.async_wait([&lowest, w = watch](beast::error_code ec) {
+        if (ec || !w->live) return;
+        w->fired = true;
         beast::error_code ignored;
         lowest.socket().cancel(ignored);
       });
+    };
+    auto disarm = [&] {
+      if (!watch) return;
+      watch->live = false;
+      deadline.cancel();
     };
     http::request_parser<http::string_body> parser;
     parser.header_limit(opts.header_limit);
@@ -479,32 +546,40 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     }
     if (!ec) {
       head_done = true;
+      leading_newlines = 0;
       if (parser.chunked())
         head_fields = static_cast<std::size_t>(std::distance(parser.get().begin(), parser.get().end()));
-      if (head_check_) {
-        if (auto refusal = head_check_(parser.get(), client)) {
-          if (armed) deadline.cancel();
-          // With a body still unread the connection cannot go on: answer, then close.
-          const bool bodyless = parser.is_done();
-          const bool keep = bodyless && parser.get().keep_alive() && !stopping_;
-          refusal->version(parser.get().version());
-          refusal->keep_alive(keep);
-          refusal->prepare_payload();
-          if (parser.get().method() == http::verb::head) {
-            auto length = refusal->body().size();
-            refusal->body().clear();
-            refusal->content_length(length);
-          }
-          auto wec = co_await send(std::move(*refusal));
-          if (!wec && keep) continue;
-          if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-            if (!wec && !bodyless) co_await linger_close(stream, opts.max_body, kLingerTime);
-          }
-          co_return;
+      std::optional<Response> refusal;
+      const auto problem = protocol_problem(parser.get());
+      if (problem) {
+        if (refusal_hook_) refusal_hook_(problem->first, problem->second, client);
+        refusal = error_response(problem->first, problem->second);
+      } else if (head_check_) {
+        refusal = head_check_(parser.get(), client);
+      }
+      if (refusal) {
+        disarm();
+        // With a body still unread the connection cannot go on: answer, then close.
+        const bool bodyless = parser.is_done();
+        const bool keep = bodyless && parser.get().keep_alive() && !stopping_ && !problem;
+        refusal->version(parser.get().version());
+        refusal->keep_alive(keep);
+        refusal->prepare_payload();
+        if (parser.get().method() == http::verb::head) {
+          auto length = refusal->body().size();
+          refusal->body().clear();
+          refusal->content_length(length);
         }
+        auto wec = co_await send(std::move(*refusal));
+        if (!wec && keep) continue;
+        if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+          if (!wec && !bodyless) co_await linger_close(stream, opts.max_body, kLingerTime);
+        }
+        co_return;
       }
       if (auto length = parser.content_length(); length && *length > opts.max_body) {
-        if (armed) deadline.cancel();
+        disarm();
+        if (refusal_hook_) refusal_hook_(http::status::payload_too_large, "body larger than max_body", client);
         auto wec = co_await send(body_too_large(opts.max_body));
         if constexpr (kPlain) {
           if (!wec) co_await linger_close(stream, opts.max_body, kLingerTime);
@@ -512,8 +587,9 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         co_return;
       }
       parser.body_limit(opts.max_body);  // chunked: checked chunk by chunk
-      const bool expects_continue =
-          !parser.is_done() && beast::iequals(parser.get()[http::field::expect], "100-continue");
+      // HTTP/1.0 has no 100 Continue: its expectation is ignored.
+      const bool expects_continue = !parser.is_done() && parser.get().version() >= 11 &&
+                                    parser.get().count(http::field::expect) > 0;
       // A client that waits for 100 Continue sends no body before it.
       if (!parser.is_done() && (expects_continue || !parse_arrived(parser, true, ec))) {
         arm(started + opts.read_timeout);
@@ -525,7 +601,8 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, use_tuple);
       }
     }
-    if (armed) deadline.cancel();
+    const bool timed_out = watch && watch->fired;
+    disarm();
     if (ec) {
       // Refused for its size with bytes still coming: read a bounded amount
       // on before closing, so that the client reads the answer, not a reset.
@@ -534,23 +611,23 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         if (!head_done) ++counters_.header_timeouts;
         log::debug("server.read_timeout", {{"client", client.address.to_string()},
                                            {"phase", head_done ? "body" : "header"}});
-        co_await send(closing(error_response(http::status::request_timeout,
-                                     head_done ? "request not received within read_timeout"
-                                               : "request head not received within header_timeout")));
+        co_await refuse(http::status::request_timeout,
+                        head_done ? "request not received within read_timeout"
+                                  : "request head not received within header_timeout");
       } else if (ec == http::error::body_limit) {
+        if (refusal_hook_) refusal_hook_(http::status::payload_too_large, "body larger than max_body", client);
         auto wec = co_await send(body_too_large(opts.max_body));
         drain = !wec;
       } else if (ec == http::error::header_limit || (!head_done && ec == http::error::buffer_overflow)) {
-        co_await send(closing(error_response(http::status::request_header_fields_too_large,
-                                     "request header too large")));
+        co_await refuse(http::status::request_header_fields_too_large, "request header too large");
       } else if (ec == http::error::buffer_overflow) {
-        auto wec = co_await send(closing(error_response(
-            http::status::bad_request,
-            "chunk line or trailer section over " + std::to_string(kChunkLineLimit) + " bytes")));
+        const std::string reason =
+            "chunk line or trailer section over " + std::to_string(kChunkLineLimit) + " bytes";
+        auto wec = co_await refuse(http::status::bad_request, reason);
         drain = !wec;
       } else if (!is_quiet_close(ec) && ec.category() == make_error_code(http::error::bad_target).category()) {
-        co_await send(closing(error_response(http::status::bad_request,
-                                     "malformed HTTP request: " + ec.message())));
+        const std::string reason = "malformed HTTP request: " + ec.message();
+        co_await refuse(http::status::bad_request, reason);
       }
       if constexpr (kPlain) {
         if (drain) co_await linger_close(stream, opts.max_body, kLingerTime);

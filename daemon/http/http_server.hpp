@@ -71,6 +71,10 @@ using Handler = std::function<net::awaitable<Response>(Request&, const ClientInf
 // send instead of reading the body (the connection then closes), or nullopt.
 using HeadCheck =
     std::function<std::optional<Response>(const http::request_header<>&, const ClientInfo&)>;
+// Called for each answer the HTTP layer gives itself rather than the handler
+// or the head check (400 malformed request, 408, 413, 417, 431, 501): the
+// status and a reason written by hookd, never a sender's bytes.
+using RefusalHook = std::function<void(http::status, std::string_view, const ClientInfo&)>;
 
 struct HttpServerOptions {
   std::uint64_t max_body = 1024 * 1024;
@@ -124,6 +128,7 @@ class HttpServer {
     session_executors_ = std::move(executors);
   }
   void set_head_check(HeadCheck check) { head_check_ = std::move(check); }
+  void set_refusal_hook(RefusalHook hook) { refusal_hook_ = std::move(hook); }
   // Sessions are spawned into `tasks` (shutdown cancels and waits for them);
   // it outlives the server's sessions. Null: spawned on their own.
   void set_task_group(TaskGroup* tasks) { tasks_ = tasks; }
@@ -166,6 +171,7 @@ class HttpServer {
   net::io_context& ioc_;
   Handler handler_;
   HeadCheck head_check_;
+  RefusalHook refusal_hook_;
   TaskGroup* tasks_ = nullptr;
   std::shared_ptr<net::ssl::context> tls_;  // server's io_context only
   std::vector<net::any_io_executor> session_executors_;

@@ -136,6 +136,15 @@ Response IngestHandler::refuse(const IngestVerdict& verdict, const ClientInfo& c
   return res;
 }
 
+void IngestHandler::http_refusal(http::status status, std::string_view reason,
+                                 const ClientInfo& client) {
+  count(std::string(), &SourceCounters::rejected);
+  log::info("ingest.rejected", {{"source", "-"},
+                                {"status", static_cast<int>(status)},
+                                {"client", client.address.to_string()},
+                                {"reason", reason}});
+}
+
 std::optional<Response> IngestHandler::check_head(const http::request_header<>& head,
                                                   const ClientInfo& client) {
   IngestVerdict verdict = check_ingest_head(*routing()->config, head, client.address);

@@ -61,6 +61,10 @@ class IngestHandler {
   // the request head, answered before the body is read; nullopt to go on.
   std::optional<Response> check_head(const http::request_header<>& head, const ClientInfo& client);
   net::awaitable<Response> handle(Request& req, const ClientInfo& client);
+  // The server's refusal hook (HttpServer::RefusalHook): an answer the HTTP
+  // layer gave (400, 408, 413, 417, 431, 501), counted as rejected and
+  // logged like the handler's own refusals.
+  void http_refusal(http::status status, std::string_view reason, const ClientInfo& client);
 
   std::map<std::string, SourceCounters> counters() const;
   // Events per minute by result of the last hour, per configured source,

@@ -297,6 +297,91 @@ TEST_F(HardeningTest, ChunkedTrailersAreIgnoredAndChunkLinesAreBounded) {
   EXPECT_EQ(health->status, 200);
 }
 
+TEST_F(HardeningTest, HttpLayerFollowsTheRfcsOnFramingAndExpectations) {
+  start_with(base_config(db_path()));
+  const std::string ce_body = R"({"specversion":"1.0","id":"rfc-1","source":"/x","type":"t.a"})";
+  auto post = [&](const std::string& head_lines, const std::string& body) {
+    return raw_exchange(daemon_.port(),
+                        head_lines + "Content-Length: " + std::to_string(body.size()) +
+                            "\r\nConnection: close\r\n\r\n" + body,
+                        5s);
+  };
+  // Empty lines before a request line are ignored; a flood of them is not.
+  std::string answer = raw_exchange(
+      daemon_.port(), "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 5s);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  answer = raw_exchange(daemon_.port(),
+                        std::string(64, '\n') + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 5s);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+
+  answer = post("POST /event/ce HTTP/1.1\r\nHost: a\r\nHost: b\r\n", ce_body);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  EXPECT_NE(answer.find("Host"), std::string::npos) << answer;
+
+  answer = raw_exchange(daemon_.port(),
+                        "POST /event/ce HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n"
+                        "\r\n5\r\nabcde\r\n0\r\n\r\n",
+                        5s);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 501")) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+
+  answer = post("POST /event/ce HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n", ce_body);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 417")) << answer;
+
+  // HTTP/1.0 has no 100 Continue: the body is read and answered once.
+  answer = post("POST /event/ce HTTP/1.0\r\nHost: x\r\nExpect: 100-continue\r\n"
+                "Content-Type: application/cloudevents+json\r\n",
+                ce_body);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.0 200")) << answer;
+  EXPECT_EQ(answer.find("100 Continue"), std::string::npos) << answer;
+
+  answer = post("POST /event/ce HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
+                "Content-Type: application/cloudevents+json\r\n",
+                ce_body);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 415")) << answer;
+  EXPECT_NE(answer.find("Content-Encoding"), std::string::npos) << answer;
+
+  // A trailing slash and percent-encoded segments name the same source.
+  for (const char* target : {"/event/ce/", "/event/c%65", "/event/ce/event/"}) {
+    answer = post(std::string("POST ") + target +
+                      " HTTP/1.1\r\nHost: x\r\nContent-Type: application/cloudevents+json\r\n",
+                  ce_body);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << target << ": " << answer;
+    EXPECT_NE(answer.find("\"duplicates\":1"), std::string::npos) << target << ": " << answer;
+  }
+}
+
+TEST_F(HardeningTest, HttpLayerRefusalsCountAsRejectedRequests) {
+  std::string cfg = base_config(db_path());
+  cfg += "\n[admin]\nlisten = \"127.0.0.1:0\"\n";
+  start_with(cfg);
+  HttpClient admin(daemon_.admin_port());
+  auto rejected = [&] {
+    auto m = admin.request("GET", "/metrics", "", {});
+    EXPECT_TRUE(m && m->status == 200);
+    std::uint64_t total = 0;
+    std::istringstream in(m ? m->body : "");
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("hookd_ingest_requests_total{") &&
+          line.find("result=\"rejected\"") != std::string::npos)
+        total += std::stoull(line.substr(line.rfind(' ') + 1));
+    }
+    return total;
+  };
+  const std::uint64_t before = rejected();
+  const char* refused[] = {
+      "GARBAGE\r\n\r\n",
+      "POST /event/app HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: 0\r\n\r\n",
+      "POST /event/app HTTP/1.1\r\nHost: x\r\nExpect: nothing\r\nContent-Length: 0\r\n\r\n",
+      "POST /event/app HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
+  };
+  for (const char* bytes : refused) {
+    std::string answer = raw_exchange(daemon_.port(), bytes, 5s);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 4")) << answer;
+  }
+  EXPECT_EQ(rejected(), before + std::size(refused));
+}
+
 TEST_F(HardeningTest, ConnectionCapsRefuseNewcomersWhileServingTheRest) {
   const std::string caps =
       "max_connections = 4\nmax_connections_per_ip = 3\nheader_timeout = \"5s\"\n";
