@@ -56,7 +56,22 @@ struct Origin {
   std::size_t busy = 0;
   std::size_t connecting = 0;
   std::list<Waiter*> waiters;  // FIFO
+  std::size_t users = 0;       // post()s holding this origin
   std::size_t total() const { return idle.size() + busy + connecting; }
+  // Nothing refers to it: reap_idle() may forget it.
+  bool unused() const { return total() == 0 && waiters.empty() && users == 0; }
+};
+
+// Counts a post() as a user of its origin for as long as it runs.
+class OriginUse {
+ public:
+  explicit OriginUse(Origin& o) : o_(o) { ++o_.users; }
+  ~OriginUse() { --o_.users; }
+  OriginUse(const OriginUse&) = delete;
+  OriginUse& operator=(const OriginUse&) = delete;
+
+ private:
+  Origin& o_;
 };
 
 struct Lease {
@@ -106,7 +121,7 @@ struct ConnPool::Impl {
   std::map<ContextKey, std::shared_ptr<ssl::context>> contexts;
   struct {
     std::atomic<std::uint64_t> connections_opened{0}, connections_open{0}, requests{0},
-        retries{0};
+        retries{0}, origins{0};
   } stats;
   mutable std::mutex stats_mu;
   std::map<std::string, std::size_t> open_by_name;  // under stats_mu
@@ -150,6 +165,7 @@ Origin* ConnPool::Impl::find_origin(const TargetUrl& url, const TlsClientConfig*
     }
     origin->tls = ctx;
   }
+  ++stats.origins;
   return origins.emplace(std::move(key), std::move(origin)).first->second.get();
 }
 
@@ -254,11 +270,21 @@ void ConnPool::Impl::slot_freed(Origin& o) {
 
 void ConnPool::Impl::reap_idle(Clock::time_point now) {
   last_reap = now;
-  for (auto& [key, origin] : origins) {
-    auto& idle = origin->idle;
+  // An origin nothing uses any more (a deleted subscription's, one that has
+  // not been posted to for idle_timeout) is forgotten, so that the map is
+  // bounded by the origins in use rather than by every origin ever seen.
+  for (auto it = origins.begin(); it != origins.end();) {
+    Origin& origin = *it->second;
+    auto& idle = origin.idle;
     while (!idle.empty() && now - idle.front()->idle_since >= options.idle_timeout) {
-      close(*origin, std::move(idle.front()));
+      close(origin, std::move(idle.front()));
       idle.pop_front();
+    }
+    if (origin.unused()) {
+      it = origins.erase(it);
+      --stats.origins;
+    } else {
+      ++it;
     }
   }
 }
@@ -279,6 +305,7 @@ net::awaitable<PostResult> ConnPool::Impl::post(const TargetUrl& url, const TlsC
     out.error = delivery_errc::tls_config;
     co_return out;
   }
+  OriginUse use(*origin);
   std::string wire;
   try {
     wire = make_request(req);
@@ -387,6 +414,7 @@ PoolStats ConnPool::stats() const {
     out.connections_open += s->stats.connections_open;
     out.requests += s->stats.requests;
     out.retries += s->stats.retries;
+    out.origins += s->stats.origins;
   }
   return out;
 }

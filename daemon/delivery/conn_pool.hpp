@@ -68,6 +68,7 @@ struct PoolStats {
   std::uint64_t connections_open = 0;    // now
   std::uint64_t requests = 0;           // post() calls
   std::uint64_t retries = 0;            // reused connections that failed, retried on a fresh one
+  std::uint64_t origins = 0;            // origins remembered now (forgotten once unused)
 };
 
 class ConnPool {

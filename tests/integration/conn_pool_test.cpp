@@ -248,6 +248,23 @@ TEST_F(ConnPoolTest, ConnectionIdleLongerThanIdleTimeoutIsClosed) {
   EXPECT_EQ(pool().stats().connections_open, 1u);
 }
 
+TEST_F(ConnPoolTest, OriginsNothingUsesAreForgotten) {
+  SinkServer a, b;
+  PoolOptions options;
+  options.idle_timeout = 100ms;
+  make_pool(options);
+  EXPECT_EQ(post(a).status, 204);
+  EXPECT_EQ(post(b).status, 204);
+  EXPECT_EQ(pool().stats().origins, 2u);
+  // Idle reaping runs at most once a second, from a post.
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(post(b).status, 204);
+  EXPECT_EQ(pool().stats().origins, 1u) << "a's origin is gone, b's made again";
+  EXPECT_EQ(pool().stats().connections_open, 1u);
+  EXPECT_EQ(post(a).status, 204);
+  EXPECT_EQ(pool().stats().origins, 2u);
+}
+
 TEST_F(ConnPoolTest, ConnectionIsRetiredAfterMaxRequests) {
   SinkServer sink;
   PoolOptions options;
