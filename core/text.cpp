@@ -64,6 +64,23 @@ std::string to_valid_utf8(std::string_view s) {
   return out;
 }
 
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock adds a NUL
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+bool is_json_media_type(std::string_view content_type) {
+  const std::string ct = media_type(content_type);
+  auto slash = ct.find('/');
+  if (slash == std::string::npos) return false;
+  std::string_view sub = std::string_view(ct).substr(slash + 1);
+  return sub == "json" || (sub.size() > 5 && sub.substr(sub.size() - 5) == "+json");
+}
+
 std::string media_type(std::string_view ct) {
   ct = ct.substr(0, ct.find(';'));
   while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);

@@ -39,6 +39,12 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept
 // is "application/json").
 std::string media_type(std::string_view content_type);
 
+// True when a Content-Type value names JSON: type/json or type/...+json.
+bool is_json_media_type(std::string_view content_type);
+
+// Standard base64 (with padding) of `bytes` (OpenSSL).
+std::string base64_encode(std::string_view bytes);
+
 // Why `value` is not a valid field of at most `max_bytes` ("contains a
 // control character", "longer than 256 bytes", "is not valid UTF-8"), or
 // nullopt when it is. Empty values are valid here; callers that require a

@@ -23,15 +23,6 @@ namespace {
 
 constexpr std::string_view kWhsecPrefix = "whsec_";
 
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock adds a NUL
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
 // The HMAC key of a "whsec_..." secret (the prefix is optional here; config
 // validation requires it). Unpadded base64 is accepted. nullopt when the
 // rest is not base64 or decodes to nothing.
@@ -84,6 +75,10 @@ std::optional<std::uint16_t> parse_port(std::string_view s) {
 
 std::uint16_t default_port(bool tls) { return tls ? 443 : 80; }
 
+// A stored body may be a binary-mode CloudEvent's envelope: one level
+// around data of up to kMaxJsonDepth.
+constexpr std::size_t kStoredJsonDepth = kMaxJsonDepth + 1;
+
 std::string cloudevents_body(const Event& event, const json::object& extra) {
   json::object env;
   env["specversion"] = "1.0";
@@ -92,7 +87,7 @@ std::string cloudevents_body(const Event& event, const json::object& extra) {
   env["type"] = event.type;
   env["time"] = format_rfc3339_ms(event.time_ms);
   std::string message;
-  std::optional<json::value> data = parse_json(event.body, message);
+  std::optional<json::value> data = parse_json(event.body, message, kStoredJsonDepth);
   env["datacontenttype"] =
       data || event.content_type.empty() ? "application/json" : event.content_type;
   if (!data) env["data"] = event.body;
@@ -189,7 +184,7 @@ std::string build_body(const Event& event, BodyMode mode, const json::object& ex
   if (mode == BodyMode::cloudevents) return cloudevents_body(event, extra);
   if (extra.empty()) return event.body;
   std::string message;
-  std::optional<json::value> body = parse_json(event.body, message);
+  std::optional<json::value> body = parse_json(event.body, message, kStoredJsonDepth);
   if (!body || !body->is_object()) return event.body;
   json::object& obj = body->get_object();
   for (const auto& [key, value] : extra) obj[key] = value;

@@ -8,7 +8,7 @@
 //
 // A binary-mode event is stored as its structured-mode equivalent, so that
 // a delivery carries its id, source, time, subject and extensions and not
-// the bare data alone.
+// the bare data alone. Its data may be of any media type.
 
 #include "core/formats/parsers_detail.hpp"
 
@@ -102,18 +102,27 @@ ParseOutcome parse_binary(const SourceConfig& config, std::string_view raw,
   const std::string id(*string_member(env, "id"));
   const std::string type(*string_member(env, "type"));
 
-  // An empty body is an event without data.
+  // An empty body is an event without data. JSON data is spliced in as it
+  // came; other data is a string when it is UTF-8 text, else base64 (the
+  // JSON event format's data_base64).
+  bool splice = false;
   if (!raw.empty()) {
     std::string_view ct = meta.content_type ? std::string_view(*meta.content_type) : "";
-    if (auto bad = invalid_field("Content-Type", ct, kMaxAttributeBytes))
-      return std::move(*bad);
+    if (auto bad = invalid_field("Content-Type", ct, kMaxAttributeBytes)) return std::move(*bad);
     env["datacontenttype"] = ct.empty() ? std::string("application/json") : std::string(ct);
+    if (ct.empty() || is_json_media_type(ct)) {
+      splice = true;
+    } else if (is_valid_utf8(raw)) {
+      env["data"] = raw;
+    } else {
+      env["data_base64"] = base64_encode(raw);
+    }
   }
   Event ev = base_event(config, meta);
   ev.body = json::serialize(env);
   // The data is one strict JSON value (the request passed the JSON checks);
   // splicing its bytes in keeps them exact.
-  if (!raw.empty()) {
+  if (splice) {
     ev.body.pop_back();  // the closing '}'
     ev.body.append(",\"data\":").append(raw).append("}");
   }

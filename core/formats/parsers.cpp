@@ -16,10 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-// Deep enough for any real webhook body, shallow enough that the recursive
-// walks below (and json::value's destructor) cannot exhaust the stack.
-constexpr std::size_t kMaxJsonDepth = 64;
-
 // Boost.JSON turns a number like 1e400 into an infinite double, which would
 // serialize as the non-JSON "Infinity"; such bodies are refused like NaN.
 bool numbers_finite(const json::value& v) {
@@ -77,9 +73,13 @@ class Scanner {
 
 }  // namespace
 
-std::optional<json::value> parse_json(std::string_view body, std::string& message) {
+// kMaxJsonDepth is deep enough for any real webhook body, shallow enough
+// that the recursive walks below (and json::value's destructor) cannot
+// exhaust the stack.
+std::optional<json::value> parse_json(std::string_view body, std::string& message,
+                                      std::size_t max_depth) {
   json::parse_options opts;  // defaults: no comments, no trailing commas, UTF-8 only
-  opts.max_depth = kMaxJsonDepth;
+  opts.max_depth = max_depth;
   json::parser p(json::storage_ptr(), opts);
   error_code ec;
   std::size_t n = p.write(body.data(), body.size(), ec);
@@ -107,6 +107,10 @@ Format detect_format(const json::value& body, const RequestMeta& meta) {
   return Format::generic;
 }
 
+bool is_cloudevents_binary(const RequestMeta& meta) {
+  return detail::cloudevents_mode(meta) == detail::CloudEventsMode::binary;
+}
+
 ParseOutcome parse_events(const SourceConfig& source, const json::value& body, std::string_view raw,
                           const RequestMeta& meta) {
   ParseOutcome out;
@@ -129,7 +133,7 @@ ParseOutcome parse_events(const SourceConfig& source, const json::value& body, s
       // KEY#i stays within the identifier bound: a key too long for the
       // suffix is replaced by its digest first.
       std::string key = *meta.idempotency_key;
-      const std::string last = "#" + std::to_string(out.events.size() - 1);
+      const std::string last = "#" + std::to_string(out.events.size());  // >= the last index
       if (key.size() + last.size() > kMaxIdBytes) key = "sha256:" + sha256_hex(key);
       for (std::size_t i = 0; i < out.events.size(); ++i) {
         out.events[i].idempotency_key = key + "#" + std::to_string(i);

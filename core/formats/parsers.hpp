@@ -29,7 +29,13 @@ struct ParseOutcome {
 // Parses the body as strict JSON (no NaN/Infinity, no comments, no trailing
 // garbage). On failure sets `message` to the reason alone, without a
 // "malformed JSON" prefix ("extra data at byte 8"), and returns nullopt.
-std::optional<boost::json::value> parse_json(std::string_view body, std::string& message);
+//
+// Nesting deeper than `max_depth` is refused: kMaxJsonDepth for what
+// senders send; a stored body, which may be a binary-mode CloudEvent's
+// envelope around such data, is read with one level more.
+inline constexpr std::size_t kMaxJsonDepth = 64;
+std::optional<boost::json::value> parse_json(std::string_view body, std::string& message,
+                                             std::size_t max_depth = kMaxJsonDepth);
 
 // The format a body is in: CloudEvents when the Content-Type is
 // application/cloudevents+json or application/cloudevents-batch+json, when
@@ -42,10 +48,15 @@ Format detect_format(const boost::json::value& body, const RequestMeta& meta);
 // Parses an already-parsed body of `source.format`. `raw` is the body's exact
 // bytes, strict JSON that `body` is the parse of (CloudEvents binary mode
 // splices them into its envelope); only a binary-mode CloudEvent's may be
-// empty (no data), with `body` null. Sets each event's source, format, type, time_ms, received_ms,
+// empty (no data) or, with a Content-Type that is not JSON, any bytes (its
+// data, kept as a string or as base64), with `body` null. Sets each event's source, format, type, time_ms, received_ms,
 // idempotency_key, attrs, content_type and body; leaves id empty.
 ParseOutcome parse_events(const SourceConfig& source, const boost::json::value& body,
                           std::string_view raw, const RequestMeta& meta);
+
+// True when a request carries a CloudEvent in binary mode (the HTTP
+// binding: ce-specversion given, Content-Type not a CloudEvents media type).
+bool is_cloudevents_binary(const RequestMeta& meta);
 
 // Lower-case hex SHA-256 of bytes (OpenSSL).
 std::string sha256_hex(std::string_view bytes);

@@ -490,17 +490,17 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
       }
       buffer.commit(n);
     }
-    first = false;
-    self.idle = false;
-    lowest.expires_never();
     if (std::size_t skipped = consume_leading_newlines(buffer)) {
       leading_newlines += skipped;
       if (leading_newlines > kMaxLeadingNewlines) {
         co_await refuse(http::status::bad_request, "empty lines instead of a request");
         co_return;
       }
-      if (buffer.size() == 0) continue;
+      if (buffer.size() == 0) continue;  // still waiting for a request line
     }
+    first = false;
+    self.idle = false;
+    lowest.expires_never();
     // The head must arrive within header_timeout and the whole request within
     // read_timeout; on expiry the read is cancelled (not the socket closed)
     // so that a 408 can still be sent.
@@ -517,7 +517,13 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     };
     net::steady_timer deadline(lowest.get_executor());
     std::shared_ptr<Deadline> watch;
+    auto disarm = [&] {
+      if (!watch) return;
+      watch->live = false;
+      deadline.cancel();
+    };
     auto arm = [&](std::chrono::steady_clock::time_point at) {
+      disarm();  // the head's wait, whose handler may already be queued
       watch = std::make_shared<Deadline>();
       deadline.expires_at(at);
       deadline.async_wait([&lowest, w = watch](beast::error_code ec) {
@@ -527,11 +533,14 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         lowest.socket().cancel(ignored);
       });
     };
-    auto disarm = [&] {
-      if (!watch) return;
-      watch->live = false;
-      deadline.cancel();
-    };
+    // However this iteration ends (a throw included), a queued handler
+    // finds its state dead.
+    struct Disarm {
+      std::shared_ptr<Deadline>& w;
+      ~Disarm() {
+        if (w) w->live = false;
+      }
+    } disarm_on_exit{watch};
     http::request_parser<http::string_body> parser;
     parser.header_limit(opts.header_limit);
     // max_body is applied once the head is checked, so that a refusal on the
@@ -573,7 +582,8 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         auto wec = co_await send(std::move(*refusal));
         if (!wec && keep) continue;
         if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-          if (!wec && !bodyless) co_await linger_close(stream, opts.max_body, kLingerTime);
+          // A protocol refusal may leave body bytes its framing did not announce.
+          if (!wec && (!bodyless || problem)) co_await linger_close(stream, opts.max_body, kLingerTime);
         }
         co_return;
       }

@@ -49,14 +49,6 @@ bool allowed(const SourceConfig& source, const net::ip::address& addr) {
   return false;
 }
 
-bool is_json_content_type(std::string_view content_type) {
-  const std::string ct = media_type(content_type);
-  auto slash = ct.find('/');
-  if (slash == std::string::npos) return false;
-  std::string_view sub = std::string_view(ct).substr(slash + 1);
-  return sub == "json" || (sub.size() > 5 && sub.substr(sub.size() - 5) == "+json");
-}
-
 std::optional<std::string> header(const http::request_header<>& req, std::string_view name) {
   auto it = req.find(name);
   // An empty value is no value (a sender's template with nothing filled in).
@@ -227,7 +219,10 @@ IngestVerdict head_verdict(const Config& config, const http::request_header<>& h
     bad.source = who.source;
     return bad;
   }
-  if (meta.content_type && !is_json_content_type(*meta.content_type))
+  // A binary-mode CloudEvent's body is its data, of any media type.
+  const bool any_data = is_cloudevents_binary(meta) &&
+                        (!who.source || who.source->format == Format::cloudevents);
+  if (meta.content_type && !is_json_media_type(*meta.content_type) && !any_data)
     return refuse(http::status::unsupported_media_type,
                   "content type must be JSON, not '" +
                       echoed(*meta.content_type) + "'",
@@ -245,14 +240,16 @@ IngestVerdict head_verdict(const Config& config, const http::request_header<>& h
 // CloudEvents batch longer than `max` is refused before any record is
 // parsed.
 std::optional<IngestVerdict> too_many_records(const SourceConfig& source,
-                                              const boost::json::value& body, std::uint32_t max) {
+                                              const boost::json::value& body, std::uint32_t max,
+                                              const RequestMeta& meta) {
   const boost::json::value* records = nullptr;
   std::string_view what;
   if (source.format == Format::minio) {
     const auto* obj = body.if_object();
     records = obj ? obj->if_contains("Records") : nullptr;
     what = "Records: ";
-  } else if (source.format == Format::cloudevents) {
+  } else if (source.format == Format::cloudevents && meta.content_type &&
+             media_type(*meta.content_type) == "application/cloudevents-batch+json") {
     records = &body;
     what = "batch: ";
   }
@@ -264,11 +261,11 @@ std::optional<IngestVerdict> too_many_records(const SourceConfig& source,
                 &source);
 }
 
-// A binary-mode CloudEvent may have no data: its body is empty.
-bool is_event_without_data(const RequestMeta& meta, std::string_view body) {
-  if (!body.empty()) return false;
-  return std::any_of(meta.ce_headers.begin(), meta.ce_headers.end(),
-                     [](const auto& h) { return h.first == "specversion"; });
+// A binary-mode CloudEvent's body is its data: none (an empty body) or of a
+// media type other than JSON is not parsed.
+bool is_unparsed_data(const RequestMeta& meta, std::string_view body) {
+  if (!is_cloudevents_binary(meta)) return false;
+  return body.empty() || (meta.content_type && !is_json_media_type(*meta.content_type));
 }
 
 }  // namespace
@@ -306,7 +303,8 @@ IngestVerdict prepare_ingest(const Config& config, const Request& req,
   if (!who.ok() || who.not_ingest) return who;
   std::string message;
   std::optional<boost::json::value> body;
-  if (is_event_without_data(meta, req.body())) {
+  const bool unparsed = is_unparsed_data(meta, req.body());
+  if (unparsed) {
     body.emplace();  // null
   } else {
     body = parse_json(req.body(), message);
@@ -317,7 +315,14 @@ IngestVerdict prepare_ingest(const Config& config, const Request& req,
     if (!who.ok()) return who;
   }
   const SourceConfig& source = *who.source;
-  if (auto refused = too_many_records(source, *body, config.server.max_records)) return *refused;
+  // Only a CloudEvent may come without a body or with data that is not JSON.
+  if (unparsed && source.format != Format::cloudevents) {
+    if (req.body().empty())
+      return refuse(http::status::bad_request, "malformed JSON: empty body", who.source);
+    return refuse(http::status::unsupported_media_type, "content type must be JSON", who.source);
+  }
+  if (auto refused = too_many_records(source, *body, config.server.max_records, meta))
+    return *refused;
   ParseOutcome parsed = parse_events(source, *body, req.body(), meta);
   if (!parsed.ok()) return refuse(status_of(parsed.error), std::move(parsed.message), &source);
   who.events = std::move(parsed.events);

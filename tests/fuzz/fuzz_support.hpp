@@ -140,7 +140,7 @@ inline void check_outcome(const SourceConfig& source, const RequestMeta& meta,
     if (own_key) {
       std::string want = *meta.idempotency_key;
       if (out.events.size() > 1) {
-        const std::string last = "#" + std::to_string(out.events.size() - 1);
+        const std::string last = "#" + std::to_string(out.events.size());
         if (want.size() + last.size() > kMaxIdBytes) want = "sha256:" + sha256_hex(want);
         want += "#" + std::to_string(i);
         FUZZ_CHECK(ev.idempotency_key.size() <= kMaxIdBytes);

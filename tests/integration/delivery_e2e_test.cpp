@@ -96,28 +96,43 @@ TEST_F(DeliveryTest, CloudEventsInEachContentModeArriveWithTheirAttributes) {
                           {"ce-id", "bin-2"},
                           {"ce-source", "/s"},
                           {"ce-type", "ce.four"}});
-  ASSERT_TRUE(bin && empty);
+  auto text = c.request("POST", "/event", "plain words",
+                        {{"Content-Type", "text/plain"},
+                         {"ce-specversion", "1.0"},
+                         {"ce-id", "bin-3"},
+                         {"ce-source", "/s"},
+                         {"ce-type", "ce.five"}});
+  ASSERT_TRUE(bin && empty && text);
   ASSERT_EQ(bin->status, 200) << bin->body;
   ASSERT_EQ(empty->status, 200) << empty->body;
+  ASSERT_EQ(text->status, 200) << text->body;
+  // Without data only a CloudEvents source takes an empty body.
+  auto not_ce = c.request("POST", "/event/app", "",
+                          {{"ce-specversion", "1.0"}, {"ce-id", "x"}, {"ce-source", "/s"},
+                           {"ce-type", "ce.x"}});
+  ASSERT_TRUE(not_ce);
+  EXPECT_EQ(not_ce->status, 400) << not_ce->body;
   auto old = c.request("POST", "/event", R"({"specversion":"0.3","id":"o","source":"/s","type":"ce.x"})",
                        {{"Content-Type", "application/cloudevents+json"}});
   ASSERT_TRUE(old);
   EXPECT_EQ(old->status, 400) << old->body;
 
-  ASSERT_TRUE(sink.wait_for_requests(4, 10s));
+  ASSERT_TRUE(sink.wait_for_requests(5, 10s));
   std::map<std::string, json::object> by_id;
   for (const auto& r : sink.requests()) {
     EXPECT_EQ(r.header("content-type"), "application/cloudevents+json");
     json::object o = json::parse(r.body).as_object();
     by_id[std::string(o.at("id").as_string())] = o;
   }
-  ASSERT_EQ(by_id.size(), 4u);
+  ASSERT_EQ(by_id.size(), 5u);
   EXPECT_EQ(by_id["b-1"].at("data").at("n"), 1);
   EXPECT_EQ(by_id["b-2"].at("type"), "ce.two");
   EXPECT_EQ(by_id["bin-1"].at("subject"), "caf\u00e9");
   EXPECT_EQ(by_id["bin-1"].at("data").at("n"), 3);
   EXPECT_EQ(by_id["bin-1"].at("datacontenttype"), "application/json");
   EXPECT_FALSE(by_id["bin-2"].contains("data"));
+  EXPECT_EQ(by_id["bin-3"].at("data"), "plain words");
+  EXPECT_EQ(by_id["bin-3"].at("datacontenttype"), "text/plain");
 }
 
 TEST_F(DeliveryTest, FailingSinkIsRetriedWithTheSameIdAndAttemptsAreRecorded) {

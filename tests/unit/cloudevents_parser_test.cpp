@@ -102,6 +102,24 @@ TEST(CloudEventsParserTest, BinaryModeWithoutBodyIsAnEventWithoutData) {
   EXPECT_FALSE(env.contains("datacontenttype"));
 }
 
+TEST(CloudEventsParserTest, BinaryModeDataOfAnotherMediaTypeIsAStringOrBase64) {
+  RequestMeta meta = binary_meta();
+  meta.content_type = "text/plain; charset=utf-8";
+  ParseOutcome out = parse_events(kCe, json::value(), "caf\xc3\xa9 <b>", meta);
+  ASSERT_TRUE(out.ok()) << out.message;
+  json::object env = json::parse(out.events[0].body).as_object();
+  EXPECT_EQ(env.at("data"), "caf\u00e9 <b>");
+  EXPECT_EQ(env.at("datacontenttype"), "text/plain; charset=utf-8");
+
+  meta.content_type = "application/octet-stream";
+  const std::string bytes("\x00\xff\xfe\x01", 4);
+  out = parse_events(kCe, json::value(), bytes, meta);
+  ASSERT_TRUE(out.ok()) << out.message;
+  env = json::parse(out.events[0].body).as_object();
+  EXPECT_FALSE(env.contains("data"));
+  EXPECT_EQ(env.at("data_base64"), "AP/+AQ==");
+}
+
 TEST(CloudEventsParserTest, BinaryModeHeadersArePercentDecodedWhereValid) {
   RequestMeta meta = binary_meta();
   meta.ce_headers.emplace_back("subject", "caf%C3%A9");

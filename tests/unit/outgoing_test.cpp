@@ -185,6 +185,21 @@ TEST(OutgoingBodyTest, CloudEventsNonJsonOriginalIsAString) {
   EXPECT_EQ(v.as_object().at("datacontenttype"), "text/plain");
 }
 
+TEST(OutgoingBodyTest, StoredEnvelopeAroundDataOfTheFullDepthIsStillJson) {
+  // A binary-mode CloudEvent's stored envelope is one level deeper than the
+  // data a sender may send (64 levels).
+  Event ev = sample_event();
+  ev.body = R"({"specversion":"1.0","id":"x","data":)" + std::string(64, '[') +
+            std::string(64, ']') + "}";
+  json::parse_options deep;
+  deep.max_depth = 128;
+  json::value v = json::parse(build_body(ev, BodyMode::cloudevents, {}), {}, deep);
+  EXPECT_TRUE(v.as_object().at("data").is_object());
+  json::object extra{{"env", "prod"}};
+  json::value w = json::parse(build_body(ev, BodyMode::original, extra), {}, deep);
+  EXPECT_EQ(w.as_object().at("env"), "prod");
+}
+
 TEST(OutgoingRequestTest, HeadersInOrderWithOneSignature) {
   SubscriptionConfig sub = sample_sub();
   sub.secrets = {std::string(kSpecSecret)};
