@@ -110,7 +110,12 @@ void pool_and_storage(PrometheusText& out, const ConnPool& pool, const storage::
     out.sample("hookd_pool_connections", {{"origin", origin}}, std::uint64_t{n});
   out.family("hookd_pool_connections_opened_total", "counter",
              "Outbound connections opened since start.");
-  out.sample("hookd_pool_connections_opened_total", {}, pool.stats().connections_opened);
+  const PoolStats pool_stats = pool.stats();
+  out.sample("hookd_pool_connections_opened_total", {}, pool_stats.connections_opened);
+  out.family("hookd_pool_origins", "gauge",
+             "Origins the pool remembers (those with connections or in use; "
+             "others are forgotten at idle reaping).");
+  out.sample("hookd_pool_origins", {}, pool_stats.origins);
   out.family("hookd_storage_bytes", "gauge", "Estimated live bytes of the database (SST + WAL).");
   out.sample("hookd_storage_bytes", {}, stats.disk_bytes);
   out.family("hookd_storage_write_queue", "gauge", "Records waiting for the storage writer.");

@@ -83,6 +83,7 @@ TEST_F(AdminMetricsTest, CountsMatchAKnownWorkload) {
   EXPECT_EQ(m[R"(hookd_delivery_duration_seconds_count{subscription="gone"})"], "2");
   EXPECT_EQ(m[R"(hookd_pool_connections_opened_total)"].empty(), false);
   EXPECT_GE(std::stoll(m["hookd_pool_connections_opened_total"]), 1);
+  EXPECT_GE(std::stoll(m["hookd_pool_origins"]), 1);  // the sink's, connected
   EXPECT_GE(std::stoll(m["hookd_storage_bytes"]), 1);
   EXPECT_EQ(m["hookd_storage_write_queue"], "0");
   EXPECT_NE(text.find("hookd_pool_connections{origin=\"http://127.0.0.1:" +
@@ -109,7 +110,7 @@ TEST_F(AdminMetricsTest, CountsMatchAKnownWorkload) {
        "hookd_connections_total", "hookd_deliveries_total",
         "hookd_delivery_duration_seconds", "hookd_deliveries_pending", "hookd_deliveries_in_flight",
         "hookd_deliveries_dead", "hookd_pool_connections", "hookd_pool_connections_opened_total",
-        "hookd_storage_bytes", "hookd_storage_write_queue"}) {
+        "hookd_pool_origins", "hookd_storage_bytes", "hookd_storage_write_queue"}) {
     EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
     EXPECT_NE(text.find(std::string("# TYPE ") + family + " "), std::string::npos) << family;
   }
