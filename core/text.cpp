@@ -73,21 +73,30 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
-bool is_json_media_type(std::string_view content_type) {
-  const std::string ct = media_type(content_type);
-  auto slash = ct.find('/');
-  if (slash == std::string::npos) return false;
-  std::string_view sub = std::string_view(ct).substr(slash + 1);
-  return sub == "json" || (sub.size() > 5 && sub.substr(sub.size() - 5) == "+json");
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
 }
 
-std::string media_type(std::string_view ct) {
+std::string_view media_type(std::string_view ct) noexcept {
   ct = ct.substr(0, ct.find(';'));
   while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
   while (!ct.empty() && (ct.front() == ' ' || ct.front() == '\t')) ct.remove_prefix(1);
-  std::string out(ct);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return ct;
+}
+
+bool is_json_media_type(std::string_view content_type) noexcept {
+  const std::string_view ct = media_type(content_type);
+  const auto slash = ct.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view sub = ct.substr(slash + 1);
+  return iequals_ascii(sub, "json") ||
+         (sub.size() > 5 && iequals_ascii(sub.substr(sub.size() - 5), "+json"));
 }
 
 std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept {

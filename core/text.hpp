@@ -34,13 +34,16 @@ std::string to_valid_utf8(std::string_view s);
 // UTF-8 sequence (the sequence that would be split is dropped whole).
 std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept;
 
-// The media type of a Content-Type value: "type/subtype" in lower case,
+// True when `a` and `b` are equal ignoring ASCII case.
+bool iequals_ascii(std::string_view a, std::string_view b) noexcept;
+
+// The media type of a Content-Type value, "type/subtype" as written,
 // without parameters or surrounding blanks ("Application/JSON; charset=x"
-// is "application/json").
-std::string media_type(std::string_view content_type);
+// gives "Application/JSON"); compare it with iequals_ascii.
+std::string_view media_type(std::string_view content_type) noexcept;
 
 // True when a Content-Type value names JSON: type/json or type/...+json.
-bool is_json_media_type(std::string_view content_type);
+bool is_json_media_type(std::string_view content_type) noexcept;
 
 // Standard base64 (with padding) of `bytes` (OpenSSL).
 std::string base64_encode(std::string_view bytes);

@@ -20,11 +20,12 @@
 namespace hookd::detail {
 namespace json = boost::json;
 
+constexpr std::string_view kStructuredType = "application/cloudevents+json";
+constexpr std::string_view kBatchType = "application/cloudevents-batch+json";
+
 namespace {
 
 constexpr std::string_view kRequired[] = {"specversion", "id", "source", "type"};
-constexpr std::string_view kStructuredType = "application/cloudevents+json";
-constexpr std::string_view kBatchType = "application/cloudevents-batch+json";
 
 // The one CloudEvents version hookd reads.
 constexpr std::string_view kSpecVersion = "1.0";
@@ -176,14 +177,6 @@ ParseOutcome parse_batch(const SourceConfig& config, const json::value& body,
 
 }  // namespace
 
-CloudEventsMode cloudevents_mode(const RequestMeta& meta) {
-  const std::string type = meta.content_type ? media_type(*meta.content_type) : std::string();
-  if (type == kStructuredType) return CloudEventsMode::structured;
-  if (type == kBatchType) return CloudEventsMode::batch;
-  if (ce_header(meta, "specversion")) return CloudEventsMode::binary;
-  return CloudEventsMode::none;
-}
-
 ParseOutcome parse_cloudevents(const SourceConfig& source, const json::value& body,
                                std::string_view raw, const RequestMeta& meta) {
   const CloudEventsMode mode = cloudevents_mode(meta);
@@ -204,3 +197,15 @@ ParseOutcome parse_cloudevents(const SourceConfig& source, const json::value& bo
 }
 
 }  // namespace hookd::detail
+
+namespace hookd {
+
+CloudEventsMode cloudevents_mode(const RequestMeta& meta) {
+  const std::string_view type = meta.content_type ? media_type(*meta.content_type) : "";
+  if (iequals_ascii(type, detail::kStructuredType)) return CloudEventsMode::structured;
+  if (iequals_ascii(type, detail::kBatchType)) return CloudEventsMode::batch;
+  if (detail::ce_header(meta, "specversion")) return CloudEventsMode::binary;
+  return CloudEventsMode::none;
+}
+
+}  // namespace hookd

@@ -96,7 +96,7 @@ std::optional<json::value> parse_json(std::string_view body, std::string& messag
 }
 
 Format detect_format(const json::value& body, const RequestMeta& meta) {
-  if (detail::cloudevents_mode(meta) != detail::CloudEventsMode::none) return Format::cloudevents;
+  if (cloudevents_mode(meta) != CloudEventsMode::none) return Format::cloudevents;
   const json::object* obj = body.if_object();
   if (!obj) return Format::generic;
   if (obj->contains("specversion")) return Format::cloudevents;
@@ -105,10 +105,6 @@ Format detect_format(const json::value& body, const RequestMeta& meta) {
     return Format::opteryx;
   }
   return Format::generic;
-}
-
-bool is_cloudevents_binary(const RequestMeta& meta) {
-  return detail::cloudevents_mode(meta) == detail::CloudEventsMode::binary;
 }
 
 ParseOutcome parse_events(const SourceConfig& source, const json::value& body, std::string_view raw,

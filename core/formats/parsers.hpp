@@ -54,9 +54,13 @@ Format detect_format(const boost::json::value& body, const RequestMeta& meta);
 ParseOutcome parse_events(const SourceConfig& source, const boost::json::value& body,
                           std::string_view raw, const RequestMeta& meta);
 
-// True when a request carries a CloudEvent in binary mode (the HTTP
-// binding: ce-specversion given, Content-Type not a CloudEvents media type).
-bool is_cloudevents_binary(const RequestMeta& meta);
+// How a CloudEvent travels in a request (the HTTP binding's content modes):
+// structured for Content-Type application/cloudevents+json, batch for
+// application/cloudevents-batch+json, else binary when ce-specversion is
+// given; none when neither says (a body holding "specversion" is then read
+// as structured mode).
+enum class CloudEventsMode { none, structured, batch, binary };
+CloudEventsMode cloudevents_mode(const RequestMeta& meta);
 
 // Lower-case hex SHA-256 of bytes (OpenSSL).
 std::string sha256_hex(std::string_view bytes);

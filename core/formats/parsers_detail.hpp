@@ -29,12 +29,6 @@ ParseOutcome parse_cloudevents(const SourceConfig& source, const boost::json::va
 ParseOutcome parse_generic(const SourceConfig& source, const boost::json::value& body,
                            std::string_view raw, const RequestMeta& meta);
 
-// How a CloudEvent travels in a request (the HTTP binding's content modes),
-// from the Content-Type and the ce-specversion header; none when neither
-// says (a body holding "specversion" is then read as structured mode).
-enum class CloudEventsMode { none, structured, batch, binary };
-CloudEventsMode cloudevents_mode(const RequestMeta& meta);
-
 // An event with what every format sets the same way: source, format,
 // received_ms, and time_ms defaulting to the receive time.
 Event base_event(const SourceConfig& source, const RequestMeta& meta);

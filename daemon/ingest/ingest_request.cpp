@@ -220,7 +220,7 @@ IngestVerdict head_verdict(const Config& config, const http::request_header<>& h
     return bad;
   }
   // A binary-mode CloudEvent's body is its data, of any media type.
-  const bool any_data = is_cloudevents_binary(meta) &&
+  const bool any_data = cloudevents_mode(meta) == CloudEventsMode::binary &&
                         (!who.source || who.source->format == Format::cloudevents);
   if (meta.content_type && !is_json_media_type(*meta.content_type) && !any_data)
     return refuse(http::status::unsupported_media_type,
@@ -228,7 +228,7 @@ IngestVerdict head_verdict(const Config& config, const http::request_header<>& h
                       echoed(*meta.content_type) + "'",
                   who.source);
   // A compressed body would be read as bytes that are not JSON.
-  if (auto coding = header(head, "Content-Encoding"); coding && media_type(*coding) != "identity")
+  if (auto coding = header(head, "Content-Encoding"); coding && !beast::iequals(*coding, "identity"))
     return refuse(http::status::unsupported_media_type,
                   "Content-Encoding '" + echoed(*coding) +
                       "' is not supported; send the body unencoded",
@@ -248,8 +248,8 @@ std::optional<IngestVerdict> too_many_records(const SourceConfig& source,
     const auto* obj = body.if_object();
     records = obj ? obj->if_contains("Records") : nullptr;
     what = "Records: ";
-  } else if (source.format == Format::cloudevents && meta.content_type &&
-             media_type(*meta.content_type) == "application/cloudevents-batch+json") {
+  } else if (source.format == Format::cloudevents &&
+             cloudevents_mode(meta) == CloudEventsMode::batch) {
     records = &body;
     what = "batch: ";
   }
@@ -264,7 +264,7 @@ std::optional<IngestVerdict> too_many_records(const SourceConfig& source,
 // A binary-mode CloudEvent's body is its data: none (an empty body) or of a
 // media type other than JSON is not parsed.
 bool is_unparsed_data(const RequestMeta& meta, std::string_view body) {
-  if (!is_cloudevents_binary(meta)) return false;
+  if (cloudevents_mode(meta) != CloudEventsMode::binary) return false;
   return body.empty() || (meta.content_type && !is_json_media_type(*meta.content_type));
 }
 

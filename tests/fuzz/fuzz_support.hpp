@@ -6,7 +6,6 @@
 // against replay_main.cpp.
 
 #include "core/formats/parsers.hpp"
-#include "core/formats/parsers_detail.hpp"
 #include "core/text.hpp"
 #include "tests/support/parser_inputs.hpp"
 
@@ -123,7 +122,7 @@ inline void check_outcome(const SourceConfig& source, const RequestMeta& meta,
     return;
   }
   // A CloudEvents batch may be empty; every other success is an event or more.
-  if (detail::cloudevents_mode(meta) != detail::CloudEventsMode::batch)
+  if (cloudevents_mode(meta) != CloudEventsMode::batch)
     FUZZ_CHECK(!out.events.empty());
   const bool own_key = meta.idempotency_key && !meta.idempotency_key->empty();
   for (std::size_t i = 0; i < out.events.size(); ++i) {
@@ -152,10 +151,9 @@ inline void check_outcome(const SourceConfig& source, const RequestMeta& meta,
     // a batch member's.
     std::string why;
     FUZZ_CHECK(parse_json(ev.body, why).has_value());
-    const auto mode = detail::cloudevents_mode(meta);
+    const auto mode = cloudevents_mode(meta);
     const bool rewritten = source.format == Format::cloudevents &&
-                           (mode == detail::CloudEventsMode::binary ||
-                            mode == detail::CloudEventsMode::batch);
+                           (mode == CloudEventsMode::binary || mode == CloudEventsMode::batch);
     if (out.events.size() == 1 && !rewritten) FUZZ_CHECK(ev.body == raw);
   }
 }

@@ -2,6 +2,7 @@
 //   type_pointer, id_pointer, X-Event-Type, Idempotency-Key
 // (an empty line leaves that setting or header out).
 
+#include "core/formats/parsers_detail.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 using namespace hookd;

@@ -125,12 +125,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const SourceConfig* source = full.source;
   FUZZ_CHECK(source != nullptr);
+  const std::string_view type = media_type(req[http::field::content_type]);
   const bool batch = source->format == Format::cloudevents &&
-                     media_type(req[http::field::content_type]) ==
-                         "application/cloudevents-batch+json";
+                     iequals_ascii(type, "application/cloudevents-batch+json");
   const bool binary = source->format == Format::cloudevents && !batch &&
-                      media_type(req[http::field::content_type]) !=
-                          "application/cloudevents+json" &&
+                      !iequals_ascii(type, "application/cloudevents+json") &&
                       req.count("ce-specversion") > 0;
   if (!batch) FUZZ_CHECK(!full.events.empty());  // an empty batch is 200 with no events
   if (source->format == Format::minio || batch) {
