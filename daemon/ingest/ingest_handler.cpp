@@ -124,13 +124,18 @@ std::size_t IngestHandler::writes_in_flight() const {
   return in_flight_.size();
 }
 
-Response IngestHandler::refuse(const IngestVerdict& verdict, const ClientInfo& client) {
-  const std::string source = verdict.source ? verdict.source->name : std::string();
+void IngestHandler::note_rejected(const std::string& source, http::status status,
+                                  std::string_view reason, const ClientInfo& client) {
   count(source, &SourceCounters::rejected);
   log::info("ingest.rejected", {{"source", source.empty() ? "-" : source},
-                                {"status", static_cast<int>(verdict.status)},
+                                {"status", static_cast<int>(status)},
                                 {"client", client.address.to_string()},
-                                {"reason", verdict.message}});
+                                {"reason", reason}});
+}
+
+Response IngestHandler::refuse(const IngestVerdict& verdict, const ClientInfo& client) {
+  note_rejected(verdict.source ? verdict.source->name : std::string(), verdict.status,
+                verdict.message, client);
   auto res = error_response(verdict.status, verdict.message);
   if (verdict.status == http::status::method_not_allowed) res.set(http::field::allow, "POST, HEAD");
   return res;
@@ -138,11 +143,7 @@ Response IngestHandler::refuse(const IngestVerdict& verdict, const ClientInfo& c
 
 void IngestHandler::http_refusal(http::status status, std::string_view reason,
                                  const ClientInfo& client) {
-  count(std::string(), &SourceCounters::rejected);
-  log::info("ingest.rejected", {{"source", "-"},
-                                {"status", static_cast<int>(status)},
-                                {"client", client.address.to_string()},
-                                {"reason", reason}});
+  note_rejected(std::string(), status, reason, client);  // before any source is known
 }
 
 std::optional<Response> IngestHandler::check_head(const http::request_header<>& head,

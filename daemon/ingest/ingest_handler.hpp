@@ -87,6 +87,9 @@ class IngestHandler {
     std::string event_id;
   };
   Response refuse(const IngestVerdict& verdict, const ClientInfo& client);
+  // Counts a rejected request for `source` ("" when none is known) and logs it.
+  void note_rejected(const std::string& source, http::status status, std::string_view reason,
+                     const ClientInfo& client);
   std::shared_ptr<const Routing> routing() const;
   void count(const std::string& source, std::uint64_t SourceCounters::*field, std::uint64_t n = 1);
   net::awaitable<Response> ingest(const SourceConfig& source, const Routing& routing,
