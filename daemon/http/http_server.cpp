@@ -1,5 +1,6 @@
 #include "daemon/http/http_server.hpp"
-#include "daemon/http/idle_watch.hpp"
+#include "daemon/http/request_rules.hpp"
+#include "daemon/http/session_deadlines.hpp"
 
 #include "core/text.hpp"
 #include "daemon/http/task_group.hpp"
@@ -96,57 +97,10 @@ constexpr std::chrono::milliseconds kLingerTime{1000};
 // line (size and extensions) or trailer section a request may send.
 constexpr std::size_t kChunkLineLimit = 64 * 1024;
 
-// Empty lines a client may send before a request line (RFC 9112 section
-// 2.2 says to ignore at least one); more is a 400.
-constexpr std::size_t kMaxLeadingNewlines = 8;
-
-// Consumes the CR and LF bytes at the front of `buffer`; how many.
-std::size_t consume_leading_newlines(beast::flat_buffer& buffer) {
-  const auto* p = static_cast<const char*>(buffer.data().data());
-  std::size_t n = 0;
-  while (n < buffer.size() && (p[n] == '\r' || p[n] == '\n')) ++n;
-  buffer.consume(n);
-  return n;
-}
-
-// What the HTTP layer refuses in a parsed head, whatever the listener: a
-// repeated Host (RFC 9112 section 3.2), a transfer coding other than chunked
-// (501, RFC 9112 section 6.1) and an expectation other than 100-continue
-// (417, RFC 9110 section 10.1.1).
-std::optional<std::pair<http::status, std::string_view>> protocol_problem(
-    const http::request_header<>& head) {
-  if (head.count(http::field::host) > 1) {
-    return std::pair{http::status::bad_request, std::string_view("more than one Host header")};
-  }
-  if (head.count(http::field::transfer_encoding) > 0) {
-    const auto te = head[http::field::transfer_encoding];
-    std::string_view v(te.data(), te.size());
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    if (head.count(http::field::transfer_encoding) > 1 || !beast::iequals(v, "chunked")) {
-      return std::pair{http::status::not_implemented,
-                       std::string_view("only the chunked transfer coding is supported")};
-    }
-  }
-  if (head.count(http::field::expect) > 0 &&
-      (head.count(http::field::expect) > 1 ||
-       !beast::iequals(head[http::field::expect], "100-continue"))) {
-    return std::pair{http::status::expectation_failed,
-                     std::string_view("only Expect: 100-continue is supported")};
-  }
-  return std::nullopt;
-}
-
 // An answer after which the connection closes, saying so.
 Response closing(Response res) {
   res.keep_alive(false);
   return res;
-}
-
-Response body_too_large(std::uint64_t max_body) {
-  return closing(error_response(http::status::payload_too_large,
-                                "body larger than max_body (" + std::to_string(max_body) +
-                                    " bytes)"));
 }
 
 // A refused connection's whole answer, written once without waiting.
@@ -464,6 +418,10 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     if (refusal_hook_) refusal_hook_(status, reason, client);
     return send(closing(error_response(status, reason)));
   };
+  auto too_large = [&] {
+    return refuse(http::status::payload_too_large,
+                  "body larger than max_body (" + std::to_string(opts.max_body) + " bytes)");
+  };
   bool first = true;
   std::size_t leading_newlines = 0;
   while (!stopping_) {
@@ -507,40 +465,8 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     const auto started = std::chrono::steady_clock::now();
     bool head_done = false;
     // Armed only when a wait is needed: a request that has arrived whole
-    // is parsed without one. The handler's state is shared and disarmed
-    // with the timer, so that a handler already queued when the read
-    // completed touches nothing: not this request's result, not the next
-    // request's read, not a stream that has gone.
-    struct Deadline {
-      bool live = true;
-      bool fired = false;
-    };
-    net::steady_timer deadline(lowest.get_executor());
-    std::shared_ptr<Deadline> watch;
-    auto disarm = [&] {
-      if (!watch) return;
-      watch->live = false;
-      deadline.cancel();
-    };
-    auto arm = [&](std::chrono::steady_clock::time_point at) {
-      disarm();  // the head's wait, whose handler may already be queued
-      watch = std::make_shared<Deadline>();
-      deadline.expires_at(at);
-      deadline.async_wait([&lowest, w = watch](beast::error_code ec) {
-        if (ec || !w->live) return;
-        w->fired = true;
-        beast::error_code ignored;
-        lowest.socket().cancel(ignored);
-      });
-    };
-    // However this iteration ends (a throw included), a queued handler
-    // finds its state dead.
-    struct Disarm {
-      std::shared_ptr<Deadline>& w;
-      ~Disarm() {
-        if (w) w->live = false;
-      }
-    } disarm_on_exit{watch};
+    // is parsed without one.
+    ReadDeadline deadline(lowest.socket());
     http::request_parser<http::string_body> parser;
     parser.header_limit(opts.header_limit);
     // max_body is applied once the head is checked, so that a refusal on the
@@ -550,7 +476,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     beast::error_code ec;
     std::size_t n = 0;
     if (!parse_arrived(parser, false, ec)) {
-      arm(started + std::min(opts.header_timeout, opts.read_timeout));
+      deadline.arm(started + std::min(opts.header_timeout, opts.read_timeout));
       std::tie(ec, n) = co_await http::async_read_header(stream, buffer, parser, use_tuple);
     }
     if (!ec) {
@@ -567,7 +493,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         refusal = head_check_(parser.get(), client);
       }
       if (refusal) {
-        disarm();
+        deadline.disarm();
         // With a body still unread the connection cannot go on: answer, then close.
         const bool bodyless = parser.is_done();
         const bool keep = bodyless && parser.get().keep_alive() && !stopping_ && !problem;
@@ -588,9 +514,8 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         co_return;
       }
       if (auto length = parser.content_length(); length && *length > opts.max_body) {
-        disarm();
-        if (refusal_hook_) refusal_hook_(http::status::payload_too_large, "body larger than max_body", client);
-        auto wec = co_await send(body_too_large(opts.max_body));
+        deadline.disarm();
+        auto wec = co_await too_large();
         if constexpr (kPlain) {
           if (!wec) co_await linger_close(stream, opts.max_body, kLingerTime);
         }
@@ -602,7 +527,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
                                     parser.get().count(http::field::expect) > 0;
       // A client that waits for 100 Continue sends no body before it.
       if (!parser.is_done() && (expects_continue || !parse_arrived(parser, true, ec))) {
-        arm(started + opts.read_timeout);
+        deadline.arm(started + opts.read_timeout);
         if (expects_continue) {
           http::response<http::empty_body> cont{http::status::continue_, 11};
           auto [cec, cn] = co_await http::async_write(stream, cont, use_tuple);
@@ -611,8 +536,8 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, use_tuple);
       }
     }
-    const bool timed_out = watch && watch->fired;
-    disarm();
+    const bool timed_out = deadline.fired();
+    deadline.disarm();
     if (ec) {
       // Refused for its size with bytes still coming: read a bounded amount
       // on before closing, so that the client reads the answer, not a reset.
@@ -625,8 +550,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
                         head_done ? "request not received within read_timeout"
                                   : "request head not received within header_timeout");
       } else if (ec == http::error::body_limit) {
-        if (refusal_hook_) refusal_hook_(http::status::payload_too_large, "body larger than max_body", client);
-        auto wec = co_await send(body_too_large(opts.max_body));
+        auto wec = co_await too_large();
         drain = !wec;
       } else if (ec == http::error::header_limit || (!head_done && ec == http::error::buffer_overflow)) {
         co_await refuse(http::status::request_header_fields_too_large, "request header too large");

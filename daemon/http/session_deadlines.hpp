@@ -1,6 +1,8 @@
 #pragma once
-// IdleWatch: HttpServer's wait for a plain-TCP request's first byte (see
-// http_server.cpp). Not for other users. Threads: the session's executor.
+// The deadlines of HttpServer's session reads (see http_server.cpp):
+// IdleWatch for a plain-TCP request's first byte, ReadDeadline for a
+// request's head and body. Not for other users. Threads: the session's
+// executor.
 
 #include "daemon/http/net.hpp"
 
@@ -71,6 +73,48 @@ class IdleWatch {
   }
 
   std::shared_ptr<State> state_;
+};
+
+// A request's read deadline, for its head and then its body: on expiry it
+// cancels the socket's reads (not the socket) so that a 408 can still be
+// sent. arm() replaces the previous wait. The state a handler sees is shared
+// and disarmed with the timer (and when the deadline goes), so a handler
+// already queued when its read completed touches nothing: not this request's
+// result, not the next request's read, not a socket that has gone.
+class ReadDeadline {
+ public:
+  explicit ReadDeadline(tcp::socket& socket) : socket_(socket), timer_(socket.get_executor()) {}
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+  ~ReadDeadline() { disarm(); }
+
+  void arm(std::chrono::steady_clock::time_point at) {
+    disarm();
+    state_ = std::make_shared<State>();
+    timer_.expires_at(at);
+    timer_.async_wait([&socket = socket_, state = state_](beast::error_code ec) {
+      if (ec || !state->live) return;
+      state->fired = true;
+      beast::error_code ignored;
+      socket.cancel(ignored);
+    });
+  }
+  void disarm() {
+    if (!state_) return;
+    state_->live = false;
+    timer_.cancel();
+  }
+  // True when the last wait ran out (its read was cancelled for it).
+  bool fired() const { return state_ && state_->fired; }
+
+ private:
+  struct State {
+    bool live = true;
+    bool fired = false;
+  };
+  tcp::socket& socket_;
+  net::steady_timer timer_;
+  std::shared_ptr<State> state_;  // null until armed
 };
 
 }  // namespace hookd::daemon
