@@ -119,6 +119,20 @@ class RawSink {
   std::thread thread_;
 };
 
+// The sum of a metric family's samples in Prometheus text, over the samples
+// whose labels contain `label` ("" for all).
+std::uint64_t metric_sum(const std::string& text, std::string_view family,
+                         std::string_view label = "") {
+  std::uint64_t total = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with(std::string(family) + "{")) continue;
+    if (line.find(label) == std::string::npos) continue;
+    total += std::stoull(line.substr(line.rfind(' ') + 1));
+  }
+  return total;
+}
+
 // Every source of the base config routes to the raw sink.
 std::string sink_config(const std::string& db, std::uint16_t sink_port,
                         const std::string& extra_server = "") {
@@ -359,14 +373,7 @@ TEST_F(HardeningTest, HttpLayerRefusalsCountAsRejectedRequests) {
   auto rejected = [&] {
     auto m = admin.request("GET", "/metrics", "", {});
     EXPECT_TRUE(m && m->status == 200);
-    std::uint64_t total = 0;
-    std::istringstream in(m ? m->body : "");
-    for (std::string line; std::getline(in, line);) {
-      if (line.starts_with("hookd_ingest_requests_total{") &&
-          line.find("result=\"rejected\"") != std::string::npos)
-        total += std::stoull(line.substr(line.rfind(' ') + 1));
-    }
-    return total;
+    return metric_sum(m ? m->body : "", "hookd_ingest_requests_total", "result=\"rejected\"");
   };
   const std::uint64_t before = rejected();
   const char* refused[] = {
@@ -513,17 +520,8 @@ TEST_F(HardeningTest, MetricLabelsPartitionTheirCounters) {
   HttpClient admin(daemon_.admin_port());
   auto m = admin.request("GET", "/metrics", "", {});
   ASSERT_TRUE(m && m->status == 200);
-  auto sum = [&](std::string_view family) {
-    std::uint64_t total = 0;
-    std::istringstream in(m->body);
-    for (std::string line; std::getline(in, line);) {
-      if (!line.starts_with(std::string(family) + "{")) continue;
-      total += std::stoull(line.substr(line.rfind(' ') + 1));
-    }
-    return total;
-  };
-  EXPECT_EQ(sum("hookd_events_received_total"), events_in_ok) << m->body;
-  EXPECT_EQ(sum("hookd_ingest_requests_total"), requests) << m->body;
+  EXPECT_EQ(metric_sum(m->body, "hookd_events_received_total"), events_in_ok) << m->body;
+  EXPECT_EQ(metric_sum(m->body, "hookd_ingest_requests_total"), requests) << m->body;
   EXPECT_NE(m->body.find(R"(hookd_events_received_total{source="minio",result="routed"} 1)"),
             std::string::npos);
   EXPECT_NE(m->body.find(R"(hookd_events_received_total{source="app",result="unrouted"} 1)"),
