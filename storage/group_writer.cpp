@@ -342,6 +342,7 @@ void GroupWriter::run() {
   pthread_setname_np(pthread_self(), "hookd-writer");
   std::vector<Request> requests;
   bool acked = false;
+  auto last_heavy = std::chrono::steady_clock::time_point::min() + options_.busy_poll;
   // Outcomes in the last group when it held nothing else, else 0.
   std::uint64_t streamed = 0;
   for (;;) {
@@ -376,8 +377,14 @@ void GroupWriter::run() {
       queued_units_.store(0);
       has_work_.store(stopping_, std::memory_order_relaxed);
     }
-    acked = std::any_of(requests.begin(), requests.end(),
+    const auto ingests = std::count_if(requests.begin(), requests.end(),
                         [](const Request& r) { return r.kind == Request::Kind::ingest; });
+    // A group of more ingest requests than a light load sends marks the
+    // load heavy for busy_poll: the next requests are queued by the time a
+    // group is written, and a poll would only take the CPU their senders need.
+    const auto picked = std::chrono::steady_clock::now();
+    if (ingests > kMaxLightGroup) last_heavy = picked;
+    acked = ingests > 0 && picked >= last_heavy + options_.busy_poll;
     if (!requests.empty()) process(requests);
     requests.clear();
     if (auto due = event_types_due(); due && *due <= std::chrono::steady_clock::now())

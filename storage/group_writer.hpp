@@ -122,6 +122,9 @@ class GroupWriter {
   // Returns once a request is queued, the writer is stopping, or
   // options_.busy_poll has passed.
   void poll_for_work();
+  // More ingest requests in one group than this: the load is heavy, and the
+  // writer does not poll for busy_poll after it.
+  static constexpr std::ptrdiff_t kMaxLightGroup = 4;
   void process(std::vector<Request>& requests);
   // Writer thread: when the catalog has changed pairs, when to write them.
   std::optional<std::chrono::steady_clock::time_point> event_types_due() const;

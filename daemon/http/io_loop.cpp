@@ -27,10 +27,15 @@ void IoLoop::run(net::io_context& ioc, std::chrono::microseconds busy_poll) {
   // request of the same light load comes soon. A loop that awaits nothing
   // (outbound connections only) never polls.
   clock::time_point last_awaited = clock::time_point::min() + busy_poll;
+  // When this loop last saw more than kMaxAwaitedToPoll completions awaited:
+  // for busy_poll after that the load counts as heavy, and the loop parks
+  // at once even while the count dips (between two groups of writes).
+  clock::time_point last_heavy = clock::time_point::min() + busy_poll;
   for (;;) {
     const std::int32_t n = awaited();
-    if (n <= kMaxAwaitedToPoll) {
-      const clock::time_point now = clock::now();
+    const clock::time_point now = clock::now();
+    if (n > kMaxAwaitedToPoll) last_heavy = now;
+    if (n <= kMaxAwaitedToPoll && now >= last_heavy + busy_poll) {
       const clock::time_point until = n > 0 ? now + busy_poll : last_awaited + busy_poll;
       if (until > now && poll_until(ioc, until)) {
         if (n > 0 || awaited() > 0) last_awaited = clock::now();

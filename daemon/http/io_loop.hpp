@@ -10,9 +10,10 @@
 // waiting for this CPU gets it) for up to `busy_poll` before it parks, and
 // it keeps polling for `busy_poll` after running a handler while an await
 // was open (the answer, or the next request of the same light load). Under
-// more load than that, the loop parks at once: the completions come in
-// groups anyway, and polling would take CPU from the work that produces
-// them. A loop that awaits nothing never polls. A busy_poll of 0 is a plain
+// more load than that, the loop parks at once, and for `busy_poll` after it
+// last awaited more (the count dips between two groups of writes): the
+// completions come in groups anyway, and polling would take CPU from the
+// work that produces them. A loop that awaits nothing never polls. A busy_poll of 0 is a plain
 // io_context::run().
 //
 // Use: each io thread runs its context through its own IoLoop. A caller

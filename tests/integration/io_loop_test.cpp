@@ -1,7 +1,7 @@
 // IoLoop (daemon/http/io_loop.hpp): an io thread polls for a completion it
 // awaits from another thread only under a light load, never when it awaits
-// nothing or more than kMaxAwaitedToPoll, and it ends as io_context::run()
-// does. async_store_write<StoreWait::poll> counts as an await while the
+// nothing or more than kMaxAwaitedToPoll (or did within its budget), and it
+// ends as io_context::run() does. async_store_write<StoreWait::poll> counts as an await while the
 // store holds it; the default StoreWait::sleep does not.
 #include "daemon/http/io_loop.hpp"
 #include "daemon/store_async.hpp"
@@ -99,6 +99,42 @@ TEST(IoLoopTest, MoreAwaitedThanTheLimitParks) {
   EXPECT_EQ(e.handlers_ran, 2);
   EXPECT_EQ(e.awaited_after, 0);
   EXPECT_EQ(e.polled_wakeups, 0u);
+}
+
+// A heavy load's count of awaited completions dips between its groups: a
+// loop that awaited more than kMaxAwaitedToPoll within the budget parks at
+// once even while the count is low. Here the first handler begins one await
+// more than the limit; 2 ms later a second ends all but one of them, and
+// 2 ms after that a third ends the last. Between the second and the third
+// a single await is open, which alone would be polled for (above).
+TEST(IoLoopTest, ALoadThatWasHeavyWithinTheBudgetParks) {
+  IoLoop loop;
+  net::io_context ioc{1};
+  auto work = net::make_work_guard(ioc);
+  const int awaits = IoLoop::kMaxAwaitedToPoll + 1;
+  int handlers_ran = 0;
+  std::thread second, third;
+  net::post(ioc, [&] {
+    ++handlers_ran;
+    for (int i = 0; i < awaits; ++i) loop.await_begin();
+    second = post_later(ioc, 2ms, [&] {
+      ++handlers_ran;
+      for (int i = 1; i < awaits; ++i) loop.await_end();
+      third = post_later(ioc, 2ms, [&] {
+        ++handlers_ran;
+        loop.await_end();
+        work.reset();
+      });
+    });
+  });
+  auto ran = start(loop, ioc, kBudget);
+  ASSERT_EQ(ran.wait_for(10s), std::future_status::ready);
+  ran.get();
+  second.join();
+  third.join();
+  EXPECT_EQ(handlers_ran, 3);
+  EXPECT_EQ(loop.awaited(), 0);
+  EXPECT_EQ(loop.polled_wakeups(), 0u);
 }
 
 TEST(IoLoopTest, ZeroBudgetIsAPlainRun) {
