@@ -377,8 +377,9 @@ void GroupWriter::run() {
       queued_units_.store(0);
       has_work_.store(stopping_, std::memory_order_relaxed);
     }
-    const auto ingests = std::count_if(requests.begin(), requests.end(),
-                        [](const Request& r) { return r.kind == Request::Kind::ingest; });
+    const auto ingests = std::count_if(requests.begin(), requests.end(), [](const Request& r) {
+      return r.kind == Request::Kind::ingest;
+    });
     // A group of more ingest requests than a light load sends marks the
     // load heavy for busy_poll: the next requests are queued by the time a
     // group is written, and a poll would only take the CPU their senders need.

@@ -13,8 +13,8 @@
 // more load than that, the loop parks at once, and for `busy_poll` after it
 // last awaited more (the count dips between two groups of writes): the
 // completions come in groups anyway, and polling would take CPU from the
-// work that produces them. A loop that awaits nothing never polls. A busy_poll of 0 is a plain
-// io_context::run().
+// work that produces them. A loop that awaits nothing never polls. A
+// busy_poll of 0 is a plain io_context::run().
 //
 // Use: each io thread runs its context through its own IoLoop. A caller
 // that hands work to another thread calls await_begin() on the loop of the
