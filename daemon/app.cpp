@@ -255,12 +255,16 @@ bool App::Impl::open_listeners() {
   IngestHandler* handler = ingest.get();
   server = std::make_unique<HttpServer>(
       ioc, server_options(config->server),
-      [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); }, tls);
+      [handler](Request& req, const ClientInfo& c, std::any& head_state) {
+        return handler->handle(req, c, head_state);
+      },
+      tls);
   server->set_task_group(&tasks);
   server->set_session_executors(io_executors());
-  server->set_head_check([handler](const http::request_header<>& head, const ClientInfo& c) {
-    return handler->check_head(head, c);
-  });
+  server->set_head_check(
+      [handler](const http::request_header<>& head, const ClientInfo& c, std::any& head_state) {
+        return handler->check_head(head, c, head_state);
+      });
   server->set_refusal_hook([handler](http::status status, std::string_view reason,
                                      const ClientInfo& c) { handler->http_refusal(status, reason, c); });
   for (const auto& addr : config->server.listen)
@@ -499,11 +503,13 @@ bool App::Impl::open_admin() {
   AdminHandler* handler = admin.get();
   admin_server = std::make_unique<HttpServer>(
       ioc, admin_options(config->admin),
-      [handler](Request& req, const ClientInfo& c) { return handler->handle(req, c); }, nullptr);
+      [handler](Request& req, const ClientInfo& c, std::any&) { return handler->handle(req, c); },
+      nullptr);
   admin_server->set_task_group(&tasks);
-  admin_server->set_head_check([handler](const http::request_header<>& head, const ClientInfo& c) {
-    return handler->check_head(head, c);
-  });
+  admin_server->set_head_check(
+      [handler](const http::request_header<>& head, const ClientInfo& c, std::any&) {
+        return handler->check_head(head, c);
+      });
   admin->watch_connections("ingest", server->counters());
   admin->watch_connections("admin", admin_server->counters());
   std::string why;

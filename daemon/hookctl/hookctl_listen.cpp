@@ -201,7 +201,9 @@ class Listener {
   explicit Listener(ListenOptions o)
       : options_(std::move(o)),
         server_(ioc_, server_options(),
-                [this](daemon::Request& req, const daemon::ClientInfo& c) { return handle(req, c); },
+                [this](daemon::Request& req, const daemon::ClientInfo& c, std::any&) {
+                  return handle(req, c);
+                },
                 nullptr),
         signals_(ioc_, SIGINT, SIGTERM) {}
 

@@ -468,6 +468,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
     // is parsed without one.
     ReadDeadline deadline(lowest.socket());
     http::request_parser<http::string_body> parser;
+    std::any head_state;  // the head check's, for this request's handler
     parser.header_limit(opts.header_limit);
     // max_body is applied once the head is checked, so that a refusal on the
     // head (401, 404) comes before a 413 for its Content-Length.
@@ -490,7 +491,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         if (refusal_hook_) refusal_hook_(problem->first, problem->second, client);
         refusal = error_response(problem->first, problem->second);
       } else if (head_check_) {
-        refusal = head_check_(parser.get(), client);
+        refusal = head_check_(parser.get(), client, head_state);
       }
       if (refusal) {
         deadline.disarm();
@@ -577,7 +578,7 @@ net::awaitable<void> HttpServer::serve(Stream& stream, ClientInfo client, Sessio
         it = field++ < head_fields ? std::next(it) : req.erase(it);
     }
     bool keep_alive = req.keep_alive();
-    Response res = co_await handler_(req, client);
+    Response res = co_await handler_(req, client, head_state);
     res.version(req.version());
     res.keep_alive(keep_alive && !stopping_);
     res.prepare_payload();

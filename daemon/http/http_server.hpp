@@ -41,6 +41,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <any>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -66,11 +67,15 @@ struct ClientInfo {
   bool tls = false;
 };
 
-using Handler = std::function<net::awaitable<Response>(Request&, const ClientInfo&)>;
+// `head_state` is what the head check left for this request (empty if
+// none): the handler goes on from it instead of judging the head again.
+using Handler =
+    std::function<net::awaitable<Response>(Request&, const ClientInfo&, std::any& head_state)>;
 // Called once a request head is read, before any body byte: a response to
-// send instead of reading the body (the connection then closes), or nullopt.
-using HeadCheck =
-    std::function<std::optional<Response>(const http::request_header<>&, const ClientInfo&)>;
+// send instead of reading the body (the connection then closes), or nullopt;
+// it may leave state for the handler in `head_state` (fresh per request).
+using HeadCheck = std::function<std::optional<Response>(const http::request_header<>&,
+                                                        const ClientInfo&, std::any& head_state)>;
 // Called for each answer the HTTP layer gives itself rather than the handler
 // or the head check (400 malformed request, 408, 413, 417, 431, 501): the
 // status and a reason written by hookd, never a sender's bytes.

@@ -147,15 +147,29 @@ void IngestHandler::http_refusal(http::status status, std::string_view reason,
 }
 
 std::optional<Response> IngestHandler::check_head(const http::request_header<>& head,
-                                                  const ClientInfo& client) {
-  IngestVerdict verdict = check_ingest_head(*routing()->config, head, client.address);
-  if (verdict.ok()) return std::nullopt;
-  return refuse(verdict, client);
+                                                  const ClientInfo& client,
+                                                  std::any& head_state) {
+  CheckedHead checked{routing(), {}};
+  checked.head = judge_ingest_head(*checked.routing->config, head, client.address);
+  if (!checked.head.who.ok()) return refuse(checked.head.who, client);
+  head_state = std::move(checked);
+  return std::nullopt;
 }
 
-net::awaitable<Response> IngestHandler::handle(Request& req, const ClientInfo& client) {
-  auto current = routing();  // a reload during this request does not affect it
-  IngestVerdict verdict = prepare_ingest(*current->config, req, client.address, unix_ms());
+net::awaitable<Response> IngestHandler::handle(Request& req, const ClientInfo& client,
+                                               std::any& head_state) {
+  // The config the head was judged by, else the current one: a reload
+  // during this request does not affect it.
+  std::shared_ptr<const Routing> current;
+  IngestVerdict verdict;
+  if (auto* checked = std::any_cast<CheckedHead>(&head_state)) {
+    current = checked->routing;
+    verdict = prepare_ingest(*current->config, req, client.address, unix_ms(),
+                             std::move(checked->head));
+  } else {
+    current = routing();
+    verdict = prepare_ingest(*current->config, req, client.address, unix_ms());
+  }
   if (!verdict.ok()) co_return refuse(verdict, client);
   if (verdict.not_ingest) co_return plain_ok();
   co_return co_await ingest(*verdict.source, *current, std::move(verdict.events));

@@ -18,8 +18,10 @@
 #include "core/stats_series.hpp"
 #include "core/ulid.hpp"
 #include "daemon/http/http_server.hpp"
+#include "daemon/ingest/ingest_request.hpp"
 #include "storage/event_store.hpp"
 
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -58,9 +60,13 @@ class IngestHandler {
   void on_committed(CommittedFn fn) { on_committed_ = std::move(fn); }
 
   // The server's head check (HttpServer::HeadCheck): a refusal decided by
-  // the request head, answered before the body is read; nullopt to go on.
-  std::optional<Response> check_head(const http::request_header<>& head, const ClientInfo& client);
-  net::awaitable<Response> handle(Request& req, const ClientInfo& client);
+  // the request head, answered before the body is read; nullopt to go on,
+  // with the head's judgement (and the config it used) left in `head_state`
+  // for handle(), which then does not judge the head again. Without one
+  // (an empty `head_state`), handle() judges the head itself.
+  std::optional<Response> check_head(const http::request_header<>& head, const ClientInfo& client,
+                                     std::any& head_state);
+  net::awaitable<Response> handle(Request& req, const ClientInfo& client, std::any& head_state);
   // The server's refusal hook (HttpServer::RefusalHook): an answer the HTTP
   // layer gave (400, 408, 413, 417, 431, 501), counted as rejected and
   // logged like the handler's own refusals.
@@ -80,6 +86,12 @@ class IngestHandler {
   struct Routing {
     std::shared_ptr<const Config> config;
     Router router;
+  };
+  // What check_head() leaves for handle(): the routing it judged by (its
+  // source pointer is into that config) and its judgement.
+  struct CheckedHead {
+    std::shared_ptr<const Routing> routing;
+    IngestHead head;
   };
   struct InFlight;
   struct InFlightEntry {

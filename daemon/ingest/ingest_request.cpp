@@ -288,19 +288,31 @@ std::optional<std::string> event_path_source(std::string_view target) {
   return std::move(parts[1]);
 }
 
+IngestHead judge_ingest_head(const Config& config, const http::request_header<>& head,
+                             const net::ip::address& client) {
+  IngestHead judged;
+  judged.who = head_verdict(config, head, client, 0, judged.meta, judged.path_source);
+  return judged;
+}
+
 IngestVerdict check_ingest_head(const Config& config, const http::request_header<>& head,
                                 const net::ip::address& client) {
-  RequestMeta meta;
-  std::string path_source;
-  return head_verdict(config, head, client, 0, meta, path_source);
+  return judge_ingest_head(config, head, client).who;
 }
 
 IngestVerdict prepare_ingest(const Config& config, const Request& req,
                              const net::ip::address& client, std::int64_t received_ms) {
-  RequestMeta meta;
-  std::string path_source;
-  IngestVerdict who = head_verdict(config, req, client, received_ms, meta, path_source);
+  return prepare_ingest(config, req, client, received_ms, judge_ingest_head(config, req, client));
+}
+
+IngestVerdict prepare_ingest(const Config& config, const Request& req,
+                             const net::ip::address& client, std::int64_t received_ms,
+                             IngestHead head) {
+  IngestVerdict who = std::move(head.who);
   if (!who.ok() || who.not_ingest) return who;
+  RequestMeta& meta = head.meta;
+  meta.received_ms = received_ms;
+  const std::string& path_source = head.path_source;
   std::string message;
   std::optional<boost::json::value> body;
   const bool unparsed = is_unparsed_data(meta, req.body());

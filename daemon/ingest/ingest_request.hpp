@@ -41,9 +41,27 @@ struct IngestVerdict {
   bool ok() const noexcept { return status == http::status::ok; }
 };
 
+// What the head check read, kept for the body so that the head is judged
+// once: its verdict, the sender's metadata and the path's source.
+struct IngestHead {
+  IngestVerdict who;
+  RequestMeta meta;
+  std::string path_source;
+};
+
+IngestHead judge_ingest_head(const Config& config, const http::request_header<>& head,
+                             const boost::asio::ip::address& client);
+// judge_ingest_head(...).who
 IngestVerdict check_ingest_head(const Config& config, const http::request_header<>& head,
                                 const boost::asio::ip::address& client);
 
+// Finishes a request whose head judge_ingest_head() passed, with the same
+// config and client; the head's fields are not read again (the HTTP layer
+// drops trailer fields, so the head is all the request has).
+IngestVerdict prepare_ingest(const Config& config, const Request& req,
+                             const boost::asio::ip::address& client, std::int64_t received_ms,
+                             IngestHead head);
+// Judges the head, then finishes as above.
 IngestVerdict prepare_ingest(const Config& config, const Request& req,
                              const boost::asio::ip::address& client, std::int64_t received_ms);
 

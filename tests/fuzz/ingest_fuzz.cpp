@@ -102,6 +102,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   IngestVerdict head = check_ingest_head(config(), req.base(), client);
   IngestVerdict full = prepare_ingest(config(), req, client, fuzz::kReceivedMs);
+  // The handler's path: the head judged once, by the head check, and the
+  // body finished from that judgement, decides exactly as judging twice.
+  IngestVerdict once = prepare_ingest(config(), req, client, fuzz::kReceivedMs,
+                                      judge_ingest_head(config(), req.base(), client));
+  FUZZ_CHECK(once.status == full.status && once.message == full.message);
+  FUZZ_CHECK(once.source == full.source && once.not_ingest == full.not_ingest);
+  FUZZ_CHECK(once.events.size() == full.events.size());
+  for (std::size_t i = 0; i < once.events.size() && i < full.events.size(); ++i) {
+    const Event& a = once.events[i];
+    const Event& b = full.events[i];
+    FUZZ_CHECK(a.source == b.source && a.type == b.type && a.time_ms == b.time_ms);
+    FUZZ_CHECK(a.received_ms == b.received_ms && a.idempotency_key == b.idempotency_key);
+    FUZZ_CHECK(a.content_type == b.content_type && a.body == b.body);
+  }
   FUZZ_CHECK(head.ok() || !head.message.empty());
   FUZZ_CHECK(full.ok() || !full.message.empty());
   FUZZ_CHECK(head.events.empty());

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -220,6 +221,67 @@ TEST_F(ReloadTest, BurstOfReloadsEndsWithTheLastConfig) {
     routed_to_b = sink2.wait_for_requests(1, 100ms);
   }
   EXPECT_TRUE(routed_to_b) << daemon_.log();
+  expect_exit_clean();
+}
+
+// A request is judged by the config its head came under: a reload while its
+// body is on the way (the head's token valid before it, not after) does not
+// turn a head the check let in into a refusal, and the next request meets
+// the new config. The 100 Continue is the barrier: it is sent only once the
+// head check has passed.
+TEST_F(ReloadTest, ARequestIsJudgedByTheConfigItsHeadCameUnder) {
+  auto with_token = [&](const std::string& token) {
+    return "[server]\nlisten = [\"127.0.0.1:0\"]\n[storage]\npath = \"" + db_path() +
+           "\"\n[[source]]\nname = \"app\"\nformat = \"generic\"\nid_pointer = \"/id\"\n"
+           "token = \"" + token + "\"\n";
+  };
+  const std::string old_token = "reload-token-one-0123456789abcdef";
+  const std::string new_token = "reload-token-two-0123456789abcdef";
+  start_with(with_token(old_token));
+
+  const std::string body = R"({"id":"judged-once"})";
+  int fd = raw_connect(daemon_.port());
+  ASSERT_GE(fd, 0);
+  auto send_all = [&](const std::string& bytes) {
+    return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  };
+  // Reads until `until` has arrived, the peer closes, or 10 s pass.
+  std::string got;
+  auto read_until = [&](const std::string& until) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    char buf[4096];
+    while (got.find(until) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    return got.find(until) != std::string::npos;
+  };
+  ASSERT_TRUE(send_all("POST /event/app HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Authorization: Bearer " + old_token + "\r\n"
+                       "Content-Type: application/json\r\nX-Event-Type: order.created\r\n"
+                       "Expect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) +
+                       "\r\n\r\n"));
+  ASSERT_TRUE(read_until("100 Continue\r\n\r\n")) << got;
+
+  reload(with_token(new_token));
+  got.clear();
+  ASSERT_TRUE(send_all(body));
+  ASSERT_TRUE(read_until("\r\n\r\n")) << got;
+  ::close(fd);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+
+  HttpClient c(daemon_.port());
+  auto stale = c.post("/event/app", R"({"id":"after"})",
+                      {{"X-Event-Type", "order.created"}, {"Authorization", "Bearer " + old_token}});
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 401) << stale->body;
+  auto fresh = c.post("/event/app", R"({"id":"after"})",
+                      {{"X-Event-Type", "order.created"}, {"Authorization", "Bearer " + new_token}});
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->status, 200) << fresh->body;
   expect_exit_clean();
 }
 
