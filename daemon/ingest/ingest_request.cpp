@@ -295,11 +295,6 @@ IngestHead judge_ingest_head(const Config& config, const http::request_header<>&
   return judged;
 }
 
-IngestVerdict check_ingest_head(const Config& config, const http::request_header<>& head,
-                                const net::ip::address& client) {
-  return judge_ingest_head(config, head, client).who;
-}
-
 IngestVerdict prepare_ingest(const Config& config, const Request& req,
                              const net::ip::address& client, std::int64_t received_ms) {
   return prepare_ingest(config, req, client, received_ms, judge_ingest_head(config, req, client));

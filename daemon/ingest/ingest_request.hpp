@@ -2,7 +2,7 @@
 // What POST /event decides without storage (SPEC section 3): which source
 // sent a request, whether it may, and which events its body holds.
 //
-// check_ingest_head() decides from the request head alone, before any body
+// judge_ingest_head() decides from the request head alone, before any body
 // byte is read: the path, the method, the sender's key and type headers, the
 // path- or token-attributed source with its allow_from and token, and the
 // content type. Only a request that can be attributed by its body format
@@ -51,9 +51,6 @@ struct IngestHead {
 
 IngestHead judge_ingest_head(const Config& config, const http::request_header<>& head,
                              const boost::asio::ip::address& client);
-// judge_ingest_head(...).who
-IngestVerdict check_ingest_head(const Config& config, const http::request_header<>& head,
-                                const boost::asio::ip::address& client);
 
 // Finishes a request whose head judge_ingest_head() passed, with the same
 // config and client; the head's fields are not read again (the HTTP layer

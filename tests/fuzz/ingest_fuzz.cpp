@@ -1,6 +1,6 @@
 // The ingest path from raw bytes: Beast's request parser reads the input as
 // one HTTP request (after a first byte that picks the client address), then
-// check_ingest_head() and prepare_ingest() (daemon/ingest_request.hpp)
+// judge_ingest_head() and prepare_ingest() (daemon/ingest_request.hpp)
 // decide it against a fixed config of one source of each format, without
 // storage. Checks that the head check and the full path agree, and that an
 // accepted request's events are as the parsers document.
@@ -100,12 +100,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (ec || !parser.is_done()) return 0;
   const Request& req = parser.get();
 
-  IngestVerdict head = check_ingest_head(config(), req.base(), client);
+  IngestHead judged = judge_ingest_head(config(), req.base(), client);
+  const IngestVerdict head = judged.who;
   IngestVerdict full = prepare_ingest(config(), req, client, fuzz::kReceivedMs);
   // The handler's path: the head judged once, by the head check, and the
   // body finished from that judgement, decides exactly as judging twice.
-  IngestVerdict once = prepare_ingest(config(), req, client, fuzz::kReceivedMs,
-                                      judge_ingest_head(config(), req.base(), client));
+  IngestVerdict once = prepare_ingest(config(), req, client, fuzz::kReceivedMs, std::move(judged));
   FUZZ_CHECK(once.status == full.status && once.message == full.message);
   FUZZ_CHECK(once.source == full.source && once.not_ingest == full.not_ingest);
   FUZZ_CHECK(once.events.size() == full.events.size());
