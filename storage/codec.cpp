@@ -116,10 +116,10 @@ std::uint64_t get_fixed64_be(const char* p) noexcept {
   return v;
 }
 
-std::string encode_event(const Event& e) {
+std::string encode_event_head(const Event& e) {
   std::string out;
   out.reserve(64 + e.id.size() + e.source.size() + e.type.size() +
-              e.idempotency_key.size() + e.body.size());
+              e.idempotency_key.size() + e.content_type.size());
   out.push_back(static_cast<char>(kCodecVersion));
   put_string(out, e.id);
   put_string(out, e.source);
@@ -140,7 +140,13 @@ std::string encode_event(const Event& e) {
   put_optional(out, a.collection);
   put_optional(out, a.resource_type);
   put_string(out, e.content_type);
-  put_string(out, e.body);
+  put_varint(out, e.body.size());  // the body's bytes follow
+  return out;
+}
+
+std::string encode_event(const Event& e) {
+  std::string out = encode_event_head(e);
+  out.append(e.body);
   return out;
 }
 

@@ -24,6 +24,9 @@ namespace hookd::storage {
 inline constexpr std::uint8_t kCodecVersion = 1;
 
 std::string encode_event(const Event& event);
+// encode_event() without the body's bytes, which follow it: a writer can
+// hand the two to RocksDB as parts instead of copying the body once more.
+std::string encode_event_head(const Event& event);
 result<Event> decode_event(std::string_view bytes);
 
 std::string encode_delivery(const Delivery& delivery);

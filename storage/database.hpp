@@ -24,6 +24,12 @@
 
 namespace hookd::storage {
 
+// RocksDB counts every read and write in a thread-local perf context unless
+// the thread's perf level is kDisable, and hookd reads none of those
+// counters: the writer and every thread that reads through Database::get
+// turn them off (once per thread; cheap after the first call).
+void count_nothing() noexcept;
+
 // The one mapping from RocksDB statuses to storage_errc.
 error_code to_error_code(const rocksdb::Status& status) noexcept;
 
@@ -85,7 +91,8 @@ class Database {
     return handles_[0];
   }
 
-  // Get that turns "no such key" into an empty optional.
+  // Get that turns "no such key" into an empty optional. Counts nothing
+  // in RocksDB's perf context on the calling thread (count_nothing()).
   result<std::optional<std::string>> get(const rocksdb::ReadOptions& options,
                                          rocksdb::ColumnFamilyHandle* cf,
                                          std::string_view key) const;

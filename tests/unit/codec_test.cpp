@@ -79,6 +79,20 @@ TEST(CodecTest, EventRoundTripsWithEveryField) {
   expect_equal(*decoded, e);
 }
 
+TEST(CodecTest, AnEventsHeadAndBodyDecodeAsTheWholeEvent) {
+  // The writer stores the two as parts; their length prefix must match.
+  for (std::size_t size : {0, 1, 127, 128, 16383, 16384}) {
+    Event e = full_event();
+    e.body.assign(size, 'b');
+    const std::string head = encode_event_head(e);
+    EXPECT_EQ(head + e.body, encode_event(e));
+    auto decoded = decode_event(head + e.body);
+    ASSERT_TRUE(decoded) << size;
+    expect_equal(e, *decoded);
+    if (size > 0) EXPECT_FALSE(decode_event(head + e.body.substr(1))) << size;
+  }
+}
+
 TEST(CodecTest, EventRoundTripsWithNoOptionalFields) {
   Event e;  // defaults: empty strings, absent attributes, zero times
   auto decoded = decode_event(encode_event(e));
