@@ -96,6 +96,8 @@ void warn_restart_required(const Config& old, const Config& next) {
     if (changed) log::warn("config.restart_required", {{"key", key}});
   };
   check(old.server.threads != next.server.threads, "server.threads");
+  check(old.server.busy_poll_us != next.server.busy_poll_us, "server.busy_poll_us");
+  check(old.server.sched_batch != next.server.sched_batch, "server.sched_batch");
   check(old.storage.path != next.storage.path, "storage.path");
   check(old.storage.sync != next.storage.sync, "storage.sync");
   check(old.storage.dedup_window != next.storage.dedup_window, "storage.dedup_window");

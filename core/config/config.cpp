@@ -65,7 +65,7 @@ void read_server(TableReader& root, ServerConfig& server) {
   TableReader r(ctx, *table, "server",
                 {"listen", "tls", "max_body", "read_timeout", "idle_timeout", "header_timeout",
                  "max_connections", "max_connections_per_ip", "max_records", "drain_timeout",
-                 "threads", "busy_poll_us"});
+                 "threads", "busy_poll_us", "sched_batch"});
   std::optional<std::vector<std::string>> listen = r.string_array("listen");
   if (!r.has("listen") || (listen && listen->empty())) {
     r.error("listen", "at least one address required");
@@ -107,6 +107,7 @@ void read_server(TableReader& root, ServerConfig& server) {
   if (auto d = r.duration("drain_timeout", kMaxDrainTimeout)) server.drain_timeout = *d;
   if (auto n = r.positive_u32("threads", kMaxThreads)) server.threads = *n;
   if (auto n = r.u32_between("busy_poll_us", 0, kMaxBusyPollUs)) server.busy_poll_us = *n;
+  if (auto on = r.boolean("sched_batch")) server.sched_batch = *on;
 }
 
 void read_admin(TableReader& root, AdminConfig& admin,

@@ -61,6 +61,9 @@ struct ServerConfig {
   // awaits a storage write (daemon/http/io_loop.hpp), and the storage writer
   // after each group (StoreOptions::busy_poll); 0: both sleep at once.
   std::uint32_t busy_poll_us = 500;
+  // Run every thread under SCHED_BATCH (daemon/main.cpp): a woken thread
+  // waits for the running one's slice instead of preempting it.
+  bool sched_batch = true;
 };
 
 struct AdminConfig {

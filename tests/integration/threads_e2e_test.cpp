@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 
 #include <dirent.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -39,11 +40,27 @@ std::multiset<std::string> thread_names(pid_t pid) {
   return out;
 }
 
+// Scheduling policy of each of the daemon's threads, by thread id.
+std::map<pid_t, int> thread_policies(pid_t pid) {
+  std::map<pid_t, int> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    const pid_t tid = static_cast<pid_t>(std::stol(e->d_name));
+    out[tid] = sched_getscheduler(tid);
+  }
+  closedir(d);
+  return out;
+}
+
 class ThreadsTest : public DaemonTest {
  protected:
-  std::string config(int threads, const SinkServer& a, const SinkServer& b) {
+  std::string config(int threads, const SinkServer& a, const SinkServer& b,
+                     const std::string& server_extra = "") {
     return "[server]\nlisten = [\"127.0.0.1:0\"]\nthreads = " + std::to_string(threads) +
-           "\n[storage]\npath = \"" + db_path() + "\"\n" + sources_toml() +
+           "\n" + server_extra + "[storage]\npath = \"" + db_path() + "\"\n" + sources_toml() +
            sink_sub("a", http_url(a), "\"app.*\"") + sink_sub("b", http_url(b), "\"app.*\"");
   }
 };
@@ -124,6 +141,37 @@ TEST_F(ThreadsTest, OneThreadRunsEverythingOnTheMainLoop) {
   EXPECT_EQ(r->status, 200);
   EXPECT_TRUE(a.wait_for_requests(1, 10s));
   EXPECT_TRUE(b.wait_for_requests(1, 10s));
+}
+
+// server.sched_batch (default on): every thread of the daemon, the io
+// threads, the storage writer and RocksDB's own, runs under SCHED_BATCH,
+// since the policy is set before any of them starts. Read after an event has
+// gone in and out, so that the threads started on demand exist too.
+TEST_F(ThreadsTest, EveryThreadRunsUnderBatchSchedulingByDefault) {
+  SinkServer a, b;
+  start_with(config(3, a, b));
+  HttpClient client(daemon_.port());
+  auto r = client.post("/event/app", R"({"id":"batch"})", {{"X-Event-Type", "app.created"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  ASSERT_TRUE(a.wait_for_requests(1, 10s));
+  auto policies = thread_policies(daemon_.pid());
+  EXPECT_GE(policies.size(), 4u) << "main, two io threads, the storage writer, RocksDB's";
+  for (const auto& [tid, policy] : policies) EXPECT_EQ(policy, SCHED_BATCH) << "thread " << tid;
+  EXPECT_EQ(daemon_.log().find("sched_batch_refused"), std::string::npos) << daemon_.log();
+}
+
+TEST_F(ThreadsTest, SchedBatchOffLeavesTheInheritedPolicy) {
+  SinkServer a, b;
+  start_with(config(2, a, b, "sched_batch = false\n"));
+  HttpClient client(daemon_.port());
+  auto r = client.post("/event/app", R"({"id":"other"})", {{"X-Event-Type", "app.created"}});
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(a.wait_for_requests(1, 10s));
+  const int inherited = sched_getscheduler(0);
+  auto policies = thread_policies(daemon_.pid());
+  EXPECT_GE(policies.size(), 3u);
+  for (const auto& [tid, policy] : policies) EXPECT_EQ(policy, inherited) << "thread " << tid;
 }
 
 }  // namespace

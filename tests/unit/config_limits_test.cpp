@@ -20,6 +20,7 @@ TEST(ConfigLimitsTest, NewServerKeysHaveDefaults) {
   EXPECT_EQ(s.max_connections_per_ip, 256u);
   EXPECT_EQ(s.max_records, 100u);
   EXPECT_EQ(s.busy_poll_us, 500u);
+  EXPECT_TRUE(s.sched_batch);
   EXPECT_EQ(loaded.config->admin.max_connections, 64u);
   EXPECT_EQ(loaded.config->storage.outcome_delay_us, 1000u);
 }
@@ -88,6 +89,15 @@ TEST(ConfigLimitsTest, BusyPollTakesZeroAndItsBound) {
     ASSERT_TRUE(loaded.config) << first_error(loaded);
     EXPECT_EQ(loaded.config->server.busy_poll_us, us);
   }
+}
+
+TEST(ConfigLimitsTest, SchedBatchIsABoolean) {
+  auto off = load(std::string(kServer) + "sched_batch = false\n");
+  ASSERT_TRUE(off.config) << first_error(off);
+  EXPECT_FALSE(off.config->server.sched_batch);
+  auto wrong = load(std::string(kServer) + "sched_batch = \"yes\"\n");
+  EXPECT_FALSE(wrong.config);
+  EXPECT_NE(first_error(wrong).find("server.sched_batch"), std::string::npos) << first_error(wrong);
 }
 
 }  // namespace
