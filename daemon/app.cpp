@@ -11,6 +11,7 @@
 #include "daemon/ingest/ingest_handler.hpp"
 #include "daemon/log.hpp"
 #include "daemon/storage_reader.hpp"
+#include "storage/crc32c.hpp"
 #include "storage/store.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -237,8 +238,10 @@ bool App::Impl::open_store() {
     return false;
   }
   store = std::move(*opened);
-  log::info("storage.opened", {{"path", opts.path},
-                               {"sync", config->storage.sync == SyncMode::group ? "group" : "none"}});
+  log::info("storage.opened",
+            {{"path", opts.path},
+             {"sync", config->storage.sync == SyncMode::group ? "group" : "none"},
+             {"crc32c", storage::crc32c_in_hardware() ? "hardware" : "software"}});
   return true;
 }
 
