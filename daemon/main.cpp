@@ -40,9 +40,10 @@ void usage(std::FILE* out) {
 // instead of preempting it mid-group, which on a small VM saves a context
 // switch's worth of CPU per preemption (README "Threads"). Under systemd the
 // unit sets it (CPUSchedulingPolicy=batch) and its syscall filter refuses the
-// call, so a process already batch is left alone; a refusal is not fatal.
+// call. Only the default policy is changed: a process started batch, idle or
+// real-time keeps what it was given. A refusal is logged, not fatal.
 void use_batch_scheduling() {
-  if (sched_getscheduler(0) == SCHED_BATCH) return;
+  if (sched_getscheduler(0) != SCHED_OTHER) return;
   sched_param param{};
   param.sched_priority = 0;
   if (sched_setscheduler(0, SCHED_BATCH, &param) != 0) {

@@ -174,5 +174,29 @@ TEST_F(ThreadsTest, SchedBatchOffLeavesTheInheritedPolicy) {
   for (const auto& [tid, policy] : policies) EXPECT_EQ(policy, inherited) << "thread " << tid;
 }
 
+// Only the default policy is changed: a daemon started under another one
+// (here SCHED_IDLE, which any user may choose) keeps it on every thread.
+TEST_F(ThreadsTest, ADaemonStartedUnderAnotherPolicyKeepsIt) {
+  SinkServer a, b;
+  bool idle = false;
+  // The policy is the starting thread's own, inherited by the daemon: set
+  // on a thread of its own, so that this one's stays as it was.
+  std::thread starter([&] {
+    sched_param param{};
+    idle = sched_setscheduler(0, SCHED_IDLE, &param) == 0;
+    if (idle) start_with(config(2, a, b));
+  });
+  starter.join();
+  if (!idle) GTEST_SKIP() << "SCHED_IDLE refused here";
+  ASSERT_TRUE(daemon_.running()) << daemon_.log();
+  HttpClient client(daemon_.port());
+  auto r = client.post("/event/app", R"({"id":"idle"})", {{"X-Event-Type", "app.created"}});
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(a.wait_for_requests(1, 10s));
+  auto policies = thread_policies(daemon_.pid());
+  EXPECT_GE(policies.size(), 3u);
+  for (const auto& [tid, policy] : policies) EXPECT_EQ(policy, SCHED_IDLE) << "thread " << tid;
+}
+
 }  // namespace
 }  // namespace hookd::test
