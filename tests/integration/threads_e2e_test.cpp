@@ -23,35 +23,34 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
+// Calls fn(task directory, tid) for each of the daemon's threads (/proc/PID/task/*).
+template <class Fn>
+void for_each_thread(pid_t pid, Fn fn) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') fn(dir + "/" + e->d_name, static_cast<pid_t>(std::stol(e->d_name)));
+  }
+  closedir(d);
+}
+
 // Names of the daemon's threads (/proc/PID/task/*/comm).
 std::multiset<std::string> thread_names(pid_t pid) {
   std::multiset<std::string> out;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream comm(dir + "/" + e->d_name + "/comm");
+  for_each_thread(pid, [&](const std::string& task, pid_t) {
+    std::ifstream comm(task + "/comm");
     std::string name;
     std::getline(comm, name);
     out.insert(name);
-  }
-  closedir(d);
+  });
   return out;
 }
 
 // Scheduling policy of each of the daemon's threads, by thread id.
 std::map<pid_t, int> thread_policies(pid_t pid) {
   std::map<pid_t, int> out;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    const pid_t tid = static_cast<pid_t>(std::stol(e->d_name));
-    out[tid] = sched_getscheduler(tid);
-  }
-  closedir(d);
+  for_each_thread(pid, [&](const std::string&, pid_t tid) { out[tid] = sched_getscheduler(tid); });
   return out;
 }
 
