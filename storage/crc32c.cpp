@@ -56,7 +56,7 @@ ExtendFn choose() noexcept {
 #if defined(__x86_64__)
   if (cpu_has_crc32()) return extend_sse42;
 #endif
-  void* own = dlsym(RTLD_NEXT, "_ZN7rocksdb6crc32c6ExtendEjPKcm");
+  void* own = dlsym(RTLD_NEXT, kRocksDbCrc32cExtend);
   if (own == nullptr) {
     std::fprintf(stderr, "hookd: RocksDB's crc32c::Extend not found\n");
     std::abort();

@@ -5,6 +5,10 @@
 
 namespace hookd::storage {
 
+// The mangled name of the function hookd takes the place of,
+// rocksdb::crc32c::Extend(uint32_t, const char*, size_t).
+inline constexpr const char* kRocksDbCrc32cExtend = "_ZN7rocksdb6crc32c6ExtendEjPKcm";
+
 // True when RocksDB's checksums (each WAL record's, each block's) run on the
 // CRC32 instruction (x86-64 with SSE4.2), false when on RocksDB's own code.
 bool crc32c_in_hardware() noexcept;

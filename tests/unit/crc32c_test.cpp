@@ -15,7 +15,7 @@
 namespace hookd::storage {
 namespace {
 
-constexpr const char* kExtend = "_ZN7rocksdb6crc32c6ExtendEjPKcm";
+constexpr const char* kExtend = kRocksDbCrc32cExtend;
 using ExtendFn = std::uint32_t (*)(std::uint32_t, const char*, std::size_t);
 
 std::uint32_t crc(const std::string& s) { return crc32c_extend(0, s.data(), s.size()); }
