@@ -312,6 +312,34 @@ retry = { attempts = 1, base = "100ms", cap = "1s" }
   await open(page, '#/subscriptions/orders');
   const fullActions = await page.$$eval('#view [data-action]', (b) => b.length);
   check(fullActions >= 3, `the full token shows action buttons (${fullActions} on a subscription)`);
+  // A render still waiting for its data when the user moves on must leave
+  // the view to the newer one: the deliveries listing is held back while the
+  // subscription page opens, then let through.
+  await page.setRequestInterception(true);
+  let release;
+  const held = new Promise((r) => { release = r; });
+  let holding = false;
+  const hold = (req) => {
+    if (!holding && req.url().startsWith(base + '/v1/deliveries')) {
+      holding = true;
+      held.then(() => req.continue());
+    } else {
+      req.continue();
+    }
+  };
+  page.on('request', hold);
+  await page.evaluate(() => { location.hash = '#/deliveries'; });
+  for (let waited = 0; !holding && waited < 10000; waited += 20) await sleep(20);
+  await open(page, '#/subscriptions/orders');
+  const answered = page.waitForResponse((r) => r.url().startsWith(base + '/v1/deliveries'));
+  release();
+  await answered;
+  await sleep(300);  // the held render's page() returns and tries to fill the view
+  const shown = await page.evaluate(() => [document.querySelector('#view h1').textContent, document.getElementById('view').dataset.page]);
+  check(holding && shown[0].startsWith('Subscription orders') && shown[1] === 'subscriptions',
+    `a render overtaken by navigation leaves the view to the newer one (${shown.join(', ')})`);
+  page.off('request', hold);
+  await page.setRequestInterception(false);
   check(await page.evaluate(() => window.__csp.length) === 0, 'no CSP violation (full token)');
 
   // The read-only token: the same pages, no action buttons.

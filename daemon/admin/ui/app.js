@@ -6,7 +6,7 @@
 
 const TOKEN_KEY = 'hookd.token';
 const PAGE = 50;
-const state = { access: null, timer: null, route: '' };
+const state = { access: null, timer: null, route: '', renders: 0 };
 
 // ---- DOM helpers -----------------------------------------------------------
 
@@ -597,7 +597,11 @@ async function render(refresh) {
     renderLogin();
     return;
   }
-  state.route = location.hash;
+  // Only the newest render may fill the view: a refresh still awaiting its
+  // data when the user navigates must not show its page under the new route.
+  const seq = ++state.renders;
+  const route = location.hash;
+  state.route = route;
   if (pendingSecret && !(segs[0] === 'subscriptions' && segs[1] === pendingSecret.name)) pendingSecret = null;
   try {
     if (!state.access) await whoami();
@@ -605,16 +609,16 @@ async function render(refresh) {
     for (const a of document.querySelectorAll('#nav a'))
       a.classList.toggle('current', path.startsWith(a.getAttribute('href').slice(1)));
     const nodes = await page(segs, params);
-    if (state.route !== location.hash) return;  // navigated away meanwhile
+    if (seq !== state.renders || route !== location.hash) return;  // superseded meanwhile
     const notice = el('div', { id: 'notice', 'aria-live': 'polite' });
     const old = document.getElementById('notice');
     if (refresh && old) notice.replaceChildren(...old.childNodes);
     view().replaceChildren(notice, ...nodes.flat().filter(Boolean));
     view().setAttribute('data-page', segs[0] || 'overview');
-    view().setAttribute('data-route', state.route);  // what the view shows now
+    view().setAttribute('data-route', route);  // what the view shows now
     if (!refresh) view().focus({ preventScroll: true });
   } catch (e) {
-    if (e.status === 401) return;
+    if (e.status === 401 || seq !== state.renders) return;
     view().replaceChildren(el('h1', {}, 'Error'), message(e.message),
       el('div', { class: 'actions' }, el('button', { type: 'button', onclick: () => render() }, 'Try again')));
   }
