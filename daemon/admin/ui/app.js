@@ -312,7 +312,6 @@ async function overview() {
         { key: 'rejected', label: 'rejected', values: sumSeries(sources, 'rejected') },
         { key: 'unavailable', label: 'unavailable', values: sumSeries(sources, 'unavailable') }])),
   ];
-  autoRefresh();
   return out;
 }
 
@@ -323,7 +322,6 @@ async function subscriptions() {
   out.push(table(['Name', 'Origin', 'State', 'URL', '#Pending', '#In flight', '#Delivered', '#Dead'],
     r.data.subscriptions.map((s) => [link(subHref(s.name), s.name), show(s.origin), badge(s.state), mono(show(s.url)),
       show(s.pending), show(s.in_flight), show(s.delivered), show(s.dead)])));
-  autoRefresh();
   return out;
 }
 
@@ -556,6 +554,11 @@ async function eventTypes(params) {
 
 // ---- routing ---------------------------------------------------------------
 
+// The pages whose counts refresh every 5 s: the overview and the
+// subscription list. Armed by render() once the page is on screen, so that a
+// render another one overtook arms nothing.
+const refreshes = (segs) => segs.length <= 1 && (!segs[0] || segs[0] === 'overview' || segs[0] === 'subscriptions');
+
 function autoRefresh() {
   const route = state.route;
   state.timer = setTimeout(() => { if (state.route === route && !document.hidden) render(true); else autoRefresh(); }, 5000);
@@ -616,6 +619,7 @@ async function render(refresh) {
     view().replaceChildren(notice, ...nodes.flat().filter(Boolean));
     view().setAttribute('data-page', segs[0] || 'overview');
     view().setAttribute('data-route', route);  // what the view shows now
+    if (refreshes(segs)) autoRefresh();
     if (!refresh) view().focus({ preventScroll: true });
   } catch (e) {
     if (e.status === 401 || seq !== state.renders) return;
